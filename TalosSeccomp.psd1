@@ -1,0 +1,43 @@
+@{
+    RootModule           = 'TalosSeccomp.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0c2b8e-3a47-4c1e-9a52-2d7e5b1f9c30'
+    Author               = 'TalosSeccomp contributors'
+    CompanyName          = 'TalosSeccomp'
+    Copyright            = '(c) TalosSeccomp contributors. MIT License.'
+    Description          = 'Author, validate, deploy and audit seccomp profiles on Talos Linux nodes: typed objects over the Talos API (gRPC, Ed25519 mutual TLS), from an interactive shell, an Azure Automation runbook or a CI pipeline.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('Formats/Profiles.format.ps1xml', 'Formats/Talos.format.ps1xml', 'Formats/Audit.format.ps1xml')
+    CmdletsToExport      = @(
+        'New-SeccompProfile'
+        'New-SeccompRule'
+        'Import-SeccompProfile'
+        'Export-SeccompProfile'
+        'ConvertTo-SeccompJson'
+        'Test-SeccompProfile'
+        'Compare-SeccompProfile'
+        'Merge-SeccompProfile'
+        'Resolve-SeccompSyscall'
+        'ConvertTo-TalosConfigPatch'
+        'ConvertTo-SeccompSecurityContext'
+        'Get-TalosNode'
+        'Get-TalosVersion'
+        'Get-TalosSeccompProfile'
+        'Set-TalosSeccompProfile'
+        'Remove-TalosSeccompProfile'
+        'Watch-TalosAudit'
+        'ConvertFrom-SeccompAuditRecord'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Talos', 'TalosLinux', 'Kubernetes', 'seccomp', 'security', 'audit', 'gRPC', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://github.com/talosseccomp/TalosSeccomp'
+            LicenseUri   = 'https://github.com/talosseccomp/TalosSeccomp/blob/main/LICENSE'
+            ReleaseNotes = 'First release: offline seccomp profile authoring and validation, Talos API client with Ed25519 mutual TLS, profile deployment to nodes, and live seccomp audit with least-privilege profile recording.'
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace TalosSeccomp.Errors;
+
+/// <summary>
+/// What kind of failure a <see cref="TalosSeccompException"/> reports. The names match PowerShell's
+/// ErrorCategory values one to one, so the cmdlet layer maps them without a table; the engine itself
+/// stays free of PowerShell.
+/// </summary>
+public enum ErrorKind
+{
+    /// <summary>Input that cannot be parsed or is not allowed (bad JSON, unknown action, unsafe name).</summary>
+    InvalidArgument,
+    /// <summary>Input with the wrong shape or type.</summary>
+    InvalidType,
+    /// <summary>Input whose content is inconsistent (a profile failing validation, a config with no v1alpha1 document).</summary>
+    InvalidData,
+    /// <summary>The operation cannot run in the current state (the node refused: FailedPrecondition).</summary>
+    InvalidOperation,
+    /// <summary>A file, context, node or resource that does not exist.</summary>
+    ObjectNotFound,
+    /// <summary>The node or endpoint could not be reached.</summary>
+    ConnectionError,
+    /// <summary>TLS or certificate failure on either side.</summary>
+    SecurityError,
+    /// <summary>The certificate's role does not allow the call.</summary>
+    PermissionDenied,
+    /// <summary>A deadline passed.</summary>
+    OperationTimeout,
+    /// <summary>Someone else changed the resource while we worked on it.</summary>
+    ResourceBusy,
+    /// <summary>The operation was cancelled.</summary>
+    OperationStopped,
+    /// <summary>The node or library failed in a way that fits no other kind.</summary>
+    NotSpecified,
+}
+
+/// <summary>
+/// The one exception type the engine throws for anticipated failures. It carries a stable
+/// <see cref="ErrorId"/> (the FullyQualifiedErrorId users filter on), a <see cref="Kind"/> and the
+/// <see cref="Target"/> it concerns (a node, a file, a parameter). Messages never contain key material.
+/// </summary>
+public sealed class TalosSeccompException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public TalosSeccompException(string errorId, ErrorKind kind, string message, string? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Kind = kind;
+        Target = target;
+    }
+
+    /// <summary>Stable identifier, e.g. <c>InvalidSeccompAction</c>.</summary>
+    public string ErrorId { get; }
+
+    /// <summary>The kind of failure.</summary>
+    public ErrorKind Kind { get; }
+
+    /// <summary>What the failure concerns: a node address, a path, a parameter name.</summary>
+    public string? Target { get; }
+}
