@@ -1,0 +1,129 @@
+<#
+    build/New-ModulePackage.ps1: the Gallery .nupkg and the Azure Automation .zip made from the built module, and
+    its refusals (native files, oversize). Runs the script in a fresh pwsh, as build.ps1 -Task Package would.
+#>
+
+BeforeAll {
+    $script:ModulePath = $env:TALOSSECCOMP_MODULE_PATH
+    $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+    $script:Script = Join-Path $RepoRoot 'build/New-ModulePackage.ps1'
+    $script:Pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    $script:Manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'TalosSeccomp.psd1')
+
+    function Invoke-Packaging([string] $From, [string] $To, [long] $MaximumSize = 100MB) {
+        # The failure message is printed unwrapped, so paths in it can be matched.
+        $command = "try { & '$Script' -ModulePath '$From' -OutputPath '$To' -MaximumSize $MaximumSize } catch { [Console]::Error.WriteLine(`$_.Exception.Message); exit 1 }"
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $command 2>&1 | Out-String
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
+    }
+
+    function Copy-Module([string] $Name) {
+        $copy = Join-Path $TestDrive "$Name/TalosSeccomp"
+        New-Item -ItemType Directory (Split-Path $copy) -Force | Out-Null
+        Copy-Item $ModulePath $copy -Recurse
+        $copy
+    }
+
+    $script:Out = Join-Path $TestDrive 'out'
+    $script:Run = Invoke-Packaging $ModulePath $Out
+    $script:Zip = Join-Path $Out 'TalosSeccomp.zip'
+    $script:Nupkg = Join-Path $Out "TalosSeccomp.$($Manifest.ModuleVersion).nupkg"
+}
+
+Describe 'New-ModulePackage.ps1 on the built module' {
+    It 'succeeds and prints the package sizes' {
+        $Run.ExitCode | Should -Be 0 -Because $Run.Output
+        $Run.Output | Should -Match 'TalosSeccomp\.zip \(\d+\.\d\d MB, limit 100 MB'
+        $Zip | Should -Exist
+        $Nupkg | Should -Exist
+    }
+
+    It 'puts the TalosSeccomp folder, and only it, at the root of TalosSeccomp.zip' {
+        $archive = [System.IO.Compression.ZipFile]::OpenRead($Zip)
+        try { $entries = @($archive.Entries.FullName) } finally { $archive.Dispose() }
+        $entries | Where-Object { $_ -notlike 'TalosSeccomp/*' } | Should -BeNullOrEmpty
+        $entries | Where-Object { $_ -match '\\' } | Should -BeNullOrEmpty -Because 'zip entries use forward slashes'
+        $entries | Should -Contain 'TalosSeccomp/TalosSeccomp.psd1'
+        $entries | Should -Contain 'TalosSeccomp/TalosSeccomp.dll'
+        $entries | Should -Contain 'TalosSeccomp/Dependencies/TalosSeccomp.Engine.dll'
+        $expected = @(Get-ChildItem $ModulePath -Recurse -File | ForEach-Object { 'TalosSeccomp/' + ([IO.Path]::GetRelativePath($ModulePath, $_.FullName) -replace '\\', '/') })
+        $entries | Sort-Object | Should -Be ($expected | Sort-Object)
+    }
+
+    It 'writes the nuspec from the manifest' {
+        $archive = [System.IO.Compression.ZipFile]::OpenRead($Nupkg)
+        try {
+            $reader = [IO.StreamReader]::new($archive.GetEntry('TalosSeccomp.nuspec').Open())
+            try { [xml] $nuspec = $reader.ReadToEnd() } finally { $reader.Dispose() }
+            $contents = @($archive.Entries.FullName)
+        }
+        finally { $archive.Dispose() }
+        $metadata = $nuspec.package.metadata
+        $psData = $Manifest.PrivateData.PSData
+        $metadata.id | Should -Be 'TalosSeccomp'
+        $metadata.version | Should -Be $Manifest.ModuleVersion
+        $metadata.authors | Should -Be $Manifest.Author
+        $metadata.description | Should -Be $Manifest.Description
+        $metadata.projectUrl | Should -Be $psData.ProjectUri
+        $metadata.licenseUrl | Should -Be $psData.LicenseUri
+        $metadata.releaseNotes | Should -Be $psData.ReleaseNotes
+        foreach ($tag in $psData.Tags) { ($metadata.tags -split ' ') | Should -Contain $tag }
+        $contents | Should -Contain 'TalosSeccomp.psd1'
+        $contents | Should -Contain 'TalosSeccomp.dll'
+        $contents | Should -Contain 'Dependencies/TalosSeccomp.Engine.dll'
+    }
+
+    It 'contains no native files' {
+        $extracted = Join-Path $TestDrive 'check'
+        [System.IO.Compression.ZipFile]::ExtractToDirectory($Zip, $extracted)
+        $files = Get-ChildItem $extracted -Recurse -File
+        $files | Where-Object { $_.FullName -match '[\\/]runtimes[\\/]' -or $_.Extension -in '.so', '.dylib', '.exe' } | Should -BeNullOrEmpty
+        foreach ($dll in $files | Where-Object Extension -eq '.dll') {
+            $stream = [IO.File]::OpenRead($dll.FullName)
+            try {
+                $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+                $pe.HasMetadata | Should -BeTrue -Because "$($dll.Name) must be a .NET assembly"
+                $pe.PEHeaders.CorHeader.Flags.HasFlag([System.Reflection.PortableExecutable.CorFlags]::ILOnly) | Should -BeTrue -Because "$($dll.Name) must be IL-only"
+                $pe.Dispose()
+            }
+            finally { $stream.Dispose() }
+        }
+    }
+
+    It 'imports from the unzipped folder in a fresh pwsh' {
+        $unzipped = Join-Path $TestDrive 'automation'
+        [System.IO.Compression.ZipFile]::ExtractToDirectory($Zip, $unzipped)
+        $manifestPath = Join-Path $unzipped 'TalosSeccomp/TalosSeccomp.psd1'
+        $version = & $Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifestPath' -ErrorAction Stop; (Get-Module TalosSeccomp).Version.ToString()" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($version | Out-String)
+        $version | Select-Object -Last 1 | Should -Be $Manifest.ModuleVersion
+    }
+}
+
+Describe 'New-ModulePackage.ps1 refuses' {
+    It 'a native library under runtimes/' {
+        $copy = Copy-Module 'runtimes'
+        New-Item -ItemType Directory (Join-Path $copy 'Dependencies/runtimes/linux-x64/native') -Force | Out-Null
+        Set-Content (Join-Path $copy 'Dependencies/runtimes/linux-x64/native/libgrpc.so') 'x'
+        $result = Invoke-Packaging $copy (Join-Path $TestDrive 'out-runtimes')
+        $result.ExitCode | Should -Not -Be 0
+        $result.Output | Should -BeLike '*runtimes/linux-x64/native/libgrpc.so*'
+        Join-Path $TestDrive 'out-runtimes/TalosSeccomp.zip' | Should -Not -Exist
+    }
+
+    It 'a DLL that is not an IL-only assembly' {
+        $copy = Copy-Module 'native'
+        # pwsh's own apphost is a native executable: renamed, it stands for a native DLL.
+        Copy-Item $Pwsh (Join-Path $copy 'Dependencies/libnative.dll')
+        $result = Invoke-Packaging $copy (Join-Path $TestDrive 'out-native')
+        $result.ExitCode | Should -Not -Be 0
+        $result.Output | Should -BeLike '*libnative.dll (not an IL-only assembly)*'
+    }
+
+    It 'a zip over the size limit' {
+        $result = Invoke-Packaging $ModulePath (Join-Path $TestDrive 'out-small') -MaximumSize 1KB
+        $result.ExitCode | Should -Not -Be 0
+        $result.Output | Should -BeLike '*over the*Azure Automation module limit*'
+        Join-Path $TestDrive 'out-small/TalosSeccomp.zip' | Should -Not -Exist
+    }
+}
