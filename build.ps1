@@ -62,7 +62,8 @@ function Invoke-Build {
         & (Get-PwshPath) -NoProfile -NonInteractive -File $helpScript -ModulePath $ModuleOut
         if ($LASTEXITCODE -ne 0) { throw 'Help generation failed.' }
     }
-    Remove-Item (Join-Path $ModuleOut 'TalosSeccomp.xml') -ErrorAction Ignore
+    # The XML doc files were inputs to the help; users get the MAML.
+    Remove-Item (Join-Path $ModuleOut 'TalosSeccomp.xml'), (Join-Path $deps '*.xml') -ErrorAction Ignore
     Write-Host "Module laid out in $ModuleOut"
 }
 

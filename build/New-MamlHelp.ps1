@@ -264,6 +264,12 @@ function New-ParameterElement {
 
 #endregion
 
+function Test-Hidden([System.Management.Automation.CommandParameterInfo] $Parameter) {
+    # [Parameter(DontShow = true)] keeps a parameter out of syntax, completion and help alike.
+    $declared = @($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+    $declared.Count -gt 0 -and -not ($declared.DontShow -contains $false)
+}
+
 function New-CommandHelp([System.Management.Automation.CmdletInfo] $Cmdlet, [System.Collections.Generic.List[string]] $Problems) {
     $type = $Cmdlet.ImplementingType
     $typeDoc = Get-MemberDoc "T:$(Get-DocId $type)"
@@ -300,7 +306,7 @@ function New-CommandHelp([System.Management.Automation.CmdletInfo] $Cmdlet, [Sys
     $byName = [ordered]@{}
     foreach ($set in $ourSets) {
         foreach ($p in $set.Parameters) {
-            if ($NotOurs.Contains($p.Name)) { continue }
+            if ($NotOurs.Contains($p.Name) -or (Test-Hidden $p)) { continue }
             if (-not $byName.Contains($p.Name)) { $byName[$p.Name] = [System.Collections.Generic.List[object]]::new() }
             $byName[$p.Name].Add($p)
         }
@@ -334,7 +340,7 @@ function New-CommandHelp([System.Management.Automation.CmdletInfo] $Cmdlet, [Sys
     }
 
     $syntaxItems = foreach ($set in $ourSets) {
-        $ours = @($set.Parameters | Where-Object { -not $NotOurs.Contains($_.Name) })
+        $ours = @($set.Parameters | Where-Object { -not $NotOurs.Contains($_.Name) -and -not (Test-Hidden $_) })
         # Get-Command's order: positional by position, then mandatory, then the rest as declared.
         $ordered = @($ours | Where-Object Position -ge 0 | Sort-Object Position) +
             @($ours | Where-Object { $_.Position -lt 0 -and $_.IsMandatory }) +
@@ -413,6 +419,8 @@ function New-CommandHelp([System.Management.Automation.CmdletInfo] $Cmdlet, [Sys
 $module = Import-Module $AssemblyPath -PassThru -ErrorAction Stop
 $cmdlets = @($module.ExportedCmdlets.Values | Sort-Object Name)
 foreach ($c in $cmdlets) { $CmdletNamesByType[(Get-DocId $c.ImplementingType)] = $c.Name }
+
+if (-not $cmdlets) { Write-Host "No cmdlets in $AssemblyPath; no MAML help written." }
 
 $problems = [System.Collections.Generic.List[string]]::new()
 $byHelpFile = $cmdlets | Group-Object HelpFile

@@ -43,10 +43,12 @@ BeforeAll {
     }
 
     function Get-OurParameterNames([System.Management.Automation.CommandInfo] $Command) {
-        @($Command.Parameters.Keys | Where-Object {
-                $_ -notin [System.Management.Automation.Cmdlet]::CommonParameters -and
-                $_ -notin [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-            })
+        # Common and ShouldProcess parameters are PowerShell's; [Parameter(DontShow)] ones are hidden from help too.
+        @($Command.Parameters.Values | Where-Object {
+                $_.Name -notin [System.Management.Automation.Cmdlet]::CommonParameters -and
+                $_.Name -notin [System.Management.Automation.Cmdlet]::OptionalCommonParameters -and
+                ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).DontShow -contains $false
+            } | ForEach-Object Name)
     }
 }
 

@@ -27,8 +27,9 @@ Describe 'The module''s help files' {
         $documented | Sort-Object | Should -Be @($Module.ExportedCmdlets.Keys | Sort-Object)
     }
 
-    It 'do not include the XML doc file the MAML was made from' {
+    It 'do not include the XML doc files the MAML was made from' {
         Join-Path $ModulePath 'TalosSeccomp.xml' | Should -Not -Exist
+        Get-ChildItem (Join-Path $ModulePath 'Dependencies') -Filter '*.xml' | Should -BeNullOrEmpty
     }
 
     It 'include about_TalosSeccomp with the concepts operators need' {
@@ -64,7 +65,10 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
     BeforeAll {
         $script:Command = Get-Command $Name -Module TalosSeccomp
         $script:Help = Get-Help $Name -Full
-        $script:Ours = @($Command.Parameters.Keys | Where-Object { $_ -notin $NotOurs })
+        $script:Ours = @($Command.Parameters.Values | Where-Object {
+                $_.Name -notin $NotOurs -and
+                ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).DontShow -contains $false
+            } | ForEach-Object Name)
     }
 
     It 'comes from the generated MAML, not made up from the syntax' {

@@ -48,23 +48,26 @@ contexts:
     @'
 param([string] $Manifest, [string] $OldYaml, [string] $TalosConfig, [string] $Order)
 $ErrorActionPreference = 'Stop'
-$report = [ordered]@{ Nodes = @(); OldYamlParsed = $null; Error = $null; YamlDotNet = @() }
+$report = [ordered]@{ Nodes = @(); CmdletError = $null; OldYamlParsed = $null; OldYamlError = $null; YamlDotNet = @() }
 function Use-OldYaml {
-    $assembly = [System.Reflection.Assembly]::LoadFrom($OldYaml)
-    $deserializer = [Activator]::CreateInstance($assembly.GetType('YamlDotNet.Serialization.DeserializerBuilder', $true)).Build()
-    $parsed = $deserializer.Deserialize([System.IO.StringReader]::new('answer: 42'))
-    $report.OldYamlParsed = [string] $parsed['answer']
+    try {
+        $assembly = [System.Reflection.Assembly]::LoadFrom($OldYaml)
+        $deserializer = [Activator]::CreateInstance($assembly.GetType('YamlDotNet.Serialization.DeserializerBuilder', $true)).Build()
+        $parsed = $deserializer.Deserialize([System.IO.StringReader]::new('answer: 42'))
+        $report.OldYamlParsed = [string] $parsed['answer']
+    }
+    catch { $report.OldYamlError = "$_" }
 }
+if ($Order -eq 'OldYamlFirst') { Use-OldYaml }
 try {
-    if ($Order -eq 'OldYamlFirst') { Use-OldYaml }
     Import-Module $Manifest
     $nodes = @(Get-TalosNode -TalosConfig $TalosConfig)
     $report.Nodes = @($nodes | ForEach-Object { , @($_.PSObject.Properties | ForEach-Object { [string] $_.Value }) })
-    if ($Order -eq 'ModuleFirst') { Use-OldYaml }
 }
 catch {
-    $report.Error = "$($_.FullyQualifiedErrorId): $_"
+    $report.CmdletError = "$($_.FullyQualifiedErrorId): $_"
 }
+if ($Order -eq 'ModuleFirst') { Use-OldYaml }
 $report.YamlDotNet = @(foreach ($context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
     foreach ($assembly in $context.Assemblies) {
         if ($assembly.GetName().Name -eq 'YamlDotNet') {
@@ -99,7 +102,7 @@ Describe 'Dependency isolation from another module''s YamlDotNet <_>' -ForEach '
     }
 
     It 'runs the YAML-parsing cmdlet without error' {
-        $Report.Error | Should -BeNullOrEmpty
+        $Report.CmdletError | Should -BeNullOrEmpty
     }
 
     It 'lists both nodes of the talosconfig' {
@@ -110,6 +113,7 @@ Describe 'Dependency isolation from another module''s YamlDotNet <_>' -ForEach '
     }
 
     It 'leaves the old YamlDotNet working in the default load context' {
+        $Report.OldYamlError | Should -BeNullOrEmpty
         $Report.OldYamlParsed | Should -Be '42'
         $old = @($Report.YamlDotNet | Where-Object Context -eq 'Default')
         $old.Count | Should -Be 1

@@ -165,6 +165,17 @@ public sealed class SetSampleWidgetCommand : SampleNodeCommandBase
     [PSDefaultValue(Value = 30, Help = "30 seconds")]
     public int TimeoutSeconds { get; set; } = 30;
 
+    [Parameter(DontShow = true)]
+    public string? InternalUseOnly { get; set; }
+
+    /// <summary>An optional limit.</summary>
+    [Parameter]
+    public int? Limit { get; set; }
+
+    /// <summary>Extra settings as a hashtable.</summary>
+    [Parameter]
+    public System.Collections.Hashtable? Setting { get; set; }
+
     /// <summary>Returns the changed widget.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
