@@ -219,7 +219,7 @@ function Get-DefaultValueText([System.Reflection.MemberInfo] $Member, [object] $
     if ($attribute) { return $(if ($attribute.Help) { $attribute.Help } else { [string] $attribute.Value }) }
     if ($ParameterType -eq [System.Management.Automation.SwitchParameter]) { return 'False' }
     if (-not $Instance) { return 'None' }
-    $value = if ($Member -is [System.Reflection.PropertyInfo]) { $Member.GetValue($Instance) } else { $Member.GetValue($Instance) }
+    $value = try { $Member.GetValue($Instance) } catch { $null }
     if ($null -eq $value) { return 'None' }
     if ($value -is [System.Collections.IEnumerable] -and $value -isnot [string]) {
         $items = @($value | ForEach-Object { [string] $_ })
