@@ -155,6 +155,43 @@ public static partial class SyscallTables
     public static IReadOnlyList<SyscallInfo> GetSyscalls(string architecture) =>
         TryGetTable(architecture, out var table) ? table.Syscalls : throw UnknownArchitecture(architecture);
 
+    /// <summary>
+    /// The syscall named <paramref name="syscall"/> on an architecture. The exact (ordinal) name wins; otherwise a
+    /// name differing only in case is accepted, since users type names, the kernel does not.
+    /// </summary>
+    /// <exception cref="TalosSeccompException">
+    /// <c>UnknownArchitecture</c> (InvalidArgument), or <c>SyscallNotFound</c> (ObjectNotFound) naming architecture and syscall.
+    /// </exception>
+    public static SyscallInfo GetSyscall(string architecture, string syscall)
+    {
+        var arch = GetArchitecture(architecture);
+        if (TryGetNumber(arch.Name, syscall, out var number))
+        {
+            return new SyscallInfo(arch.Name, syscall, number);
+        }
+
+        return GetSyscalls(arch.Name).FirstOrDefault(s => string.Equals(s.Name, syscall, StringComparison.OrdinalIgnoreCase))
+            ?? throw new TalosSeccompException("SyscallNotFound", ErrorKind.ObjectNotFound,
+                $"'{syscall}' is not a syscall on {arch.Name}.", syscall);
+    }
+
+    /// <summary>The syscall with number <paramref name="number"/> on an architecture.</summary>
+    /// <exception cref="TalosSeccompException">
+    /// <c>UnknownArchitecture</c> (InvalidArgument), or <c>SyscallNotFound</c> (ObjectNotFound) naming architecture and number.
+    /// </exception>
+    public static SyscallInfo GetSyscall(string architecture, long number)
+    {
+        var arch = GetArchitecture(architecture);
+        if (TryGetName(arch.Name, number, out var name) && TryGetNumber(arch.Name, name, out var canonical))
+        {
+            return new SyscallInfo(arch.Name, name, canonical);
+        }
+
+        var text = number.ToString(CultureInfo.InvariantCulture);
+        throw new TalosSeccompException("SyscallNotFound", ErrorKind.ObjectNotFound,
+            $"No syscall has number {text} (0x{number:x}) on {arch.Name}.", text);
+    }
+
     /// <summary>True when the name is a syscall on at least one architecture.</summary>
     public static bool IsKnownOnAnyArchitecture(string syscall) =>
         syscall is not null && Catalogue.Value.AllNames.Value.Contains(syscall);
