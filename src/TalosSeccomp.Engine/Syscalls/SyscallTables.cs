@@ -124,12 +124,27 @@ public static partial class SyscallTables
     public static bool TryGetNumber(string architecture, string syscall, out long number)
     {
         number = -1;
+        return TryGetArchitecture(architecture, out var arch) && TryGetNumber(arch, syscall, out number);
+    }
+
+    /// <summary>The number of a syscall on an architecture already looked up (saves the name lookup in hot loops).</summary>
+    public static bool TryGetNumber(SeccompArchitecture architecture, string syscall, out long number)
+    {
+        number = -1;
         return syscall is not null && TryGetTable(architecture, out var table) && table.ByName.TryGetValue(syscall, out number);
     }
 
     /// <summary>The name of a syscall number on an architecture.</summary>
     /// <remarks>On x32 a number without bit 0x40000000 is read as if it had it, as libseccomp does.</remarks>
     public static bool TryGetName(string architecture, long number, out string name)
+    {
+        name = null!;
+        return TryGetArchitecture(architecture, out var arch) && TryGetName(arch, number, out name);
+    }
+
+    /// <summary>The name of a syscall number on an architecture already looked up, e.g. by <see cref="TryGetArchitectureFromAudit"/>.</summary>
+    /// <remarks>On x32 a number without bit 0x40000000 is read as if it had it, as libseccomp does.</remarks>
+    public static bool TryGetName(SeccompArchitecture architecture, long number, out string name)
     {
         name = null!;
         if (!TryGetTable(architecture, out var table))
@@ -198,7 +213,13 @@ public static partial class SyscallTables
 
     private static bool TryGetTable(string architecture, out Table table)
     {
-        if (TryGetArchitecture(architecture, out var arch) && Catalogue.Value.Tables.TryGetValue(arch.Name, out var lazy))
+        table = null!;
+        return TryGetArchitecture(architecture, out var arch) && TryGetTable(arch, out table);
+    }
+
+    private static bool TryGetTable(SeccompArchitecture? architecture, out Table table)
+    {
+        if (architecture is not null && Catalogue.Value.Tables.TryGetValue(architecture.Name, out var lazy))
         {
             table = lazy.Value;
             return true;

@@ -218,6 +218,42 @@ public class SyscallTablesTests
     }
 
     [Fact]
+    public void GetSyscallResolvesNamesIgnoringCaseAndNumbersWithTheAbiOffset()
+    {
+        Assert.Equal(new SyscallInfo("aarch64", "openat", 56), SyscallTables.GetSyscall("arm64", "openat"));
+        Assert.Equal(new SyscallInfo("x86_64", "execve", 59), SyscallTables.GetSyscall("SCMP_ARCH_X86_64", "EXECVE"));
+        Assert.Equal(new SyscallInfo("x32", "read", 0x40000000), SyscallTables.GetSyscall("x32", 0));
+        Assert.Equal(new SyscallInfo("mips", "read", 4003), SyscallTables.GetSyscall("mips", 4003));
+    }
+
+    [Fact]
+    public void GetSyscallReportsWhatIsMissingWhere()
+    {
+        var byName = Assert.Throws<TalosSeccompException>(() => SyscallTables.GetSyscall("aarch64", "open"));
+        Assert.Equal(("SyscallNotFound", ErrorKind.ObjectNotFound, "open"), (byName.ErrorId, byName.Kind, byName.Target));
+        Assert.Contains("aarch64", byName.Message);
+
+        var byNumber = Assert.Throws<TalosSeccompException>(() => SyscallTables.GetSyscall("x86_64", 4003));
+        Assert.Equal(("SyscallNotFound", ErrorKind.ObjectNotFound, "4003"), (byNumber.ErrorId, byNumber.Kind, byNumber.Target));
+        Assert.Contains("x86_64", byNumber.Message);
+
+        var byArchitecture = Assert.Throws<TalosSeccompException>(() => SyscallTables.GetSyscall("sparc64", "read"));
+        Assert.Equal("UnknownArchitecture", byArchitecture.ErrorId);
+    }
+
+    [Fact]
+    public void AnArchitectureFromAnAuditRecordNamesItsSyscalls()
+    {
+        Assert.True(SyscallTables.TryGetArchitectureFromAudit(0xc000003e, 0x40000000 + 59, out var x32));
+        Assert.False(SyscallTables.TryGetName(x32, 0x40000000 + 59, out _));   // x32 execve is 520, not 59
+        Assert.True(SyscallTables.TryGetName(x32, 0x40000000 + 520, out var execve));
+        Assert.Equal("execve", execve);
+        Assert.True(SyscallTables.TryGetNumber(x32, "execve", out var number));
+        Assert.Equal(0x40000000 + 520, number);
+        Assert.False(SyscallTables.TryGetName(new SeccompArchitecture("sparc", "SCMP_ARCH_SPARC", 2), 0, out _));
+    }
+
+    [Fact]
     public void SourceNamesTheLibseccompRelease() =>
         Assert.Matches(@"^libseccomp \d+\.\d+", SyscallTables.Source);
 }
