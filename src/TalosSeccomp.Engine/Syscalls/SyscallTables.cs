@@ -108,7 +108,7 @@ public static partial class SyscallTables
             return false;
         }
 
-        if ((syscallNumber & X32SyscallBit) != 0 && catalog.X32 is { } x32 && x32.AuditArch == auditArch)
+        if (syscallNumber >= 0 && (syscallNumber & X32SyscallBit) != 0 && catalog.X32 is { } x32 && x32.AuditArch == auditArch)
         {
             architecture = x32;
         }

@@ -128,6 +128,7 @@ public class SyscallTablesTests
     [InlineData(0xc000003eu, 59L, "x86_64")]
     [InlineData(0xc000003eu, 0x40000000L, "x32")]
     [InlineData(0xc000003eu, 0x40000000L + 59, "x32")]
+    [InlineData(0xc000003eu, -1L, "x86_64")]
     [InlineData(0x40000003u, 11L, "x86")]
     [InlineData(0xc00000b7u, 56L, "aarch64")]
     [InlineData(0x40000028u, 322L, "arm")]
