@@ -41,8 +41,11 @@ public sealed class ConvertToSeccompSecurityContextCommand : TalosSeccompCmdlet
     public string LocalhostProfile { get; set; } = string.Empty;
 
     /// <summary>Pod (spec.securityContext, the default) or Container (a container's securityContext).</summary>
+    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell load the
+    /// engine while it scans the module, before the module's load context is hooked up.</remarks>
     [Parameter]
-    public SecurityContextLevel Level { get; set; } = SecurityContextLevel.Pod;
+    [ValidateSet(nameof(SecurityContextLevel.Pod), nameof(SecurityContextLevel.Container))]
+    public string Level { get; set; } = nameof(SecurityContextLevel.Pod);
 
     /// <summary>Return an object instead of YAML text.</summary>
     [Parameter]
@@ -53,9 +56,10 @@ public sealed class ConvertToSeccompSecurityContextCommand : TalosSeccompCmdlet
     {
         try
         {
+            var level = Enum.Parse<SecurityContextLevel>(Level, ignoreCase: true);
             var context = ParameterSetName == NameSet
-                ? SeccompSecurityContext.ForProfileName(Name, Level)
-                : SeccompSecurityContext.ForLocalhostProfile(LocalhostProfile, Level);
+                ? SeccompSecurityContext.ForProfileName(Name, level)
+                : SeccompSecurityContext.ForLocalhostProfile(LocalhostProfile, level);
             WriteObject(AsObject ? context : context.ToYaml());
         }
         catch (TalosSeccompException ex)

@@ -44,9 +44,12 @@ public sealed class MergeSeccompProfileCommand : TalosSeccompCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 
-    /// <summary>How conflicts are settled: Strict takes the more restrictive action, Permissive the less restrictive.</summary>
+    /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less restrictive.</summary>
+    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell load the
+    /// engine while it scans the module, before the module's load context is hooked up.</remarks>
     [Parameter]
-    public SeccompMergeStrategy Strategy { get; set; } = SeccompMergeStrategy.Strict;
+    [ValidateSet(nameof(SeccompMergeStrategy.Strict), nameof(SeccompMergeStrategy.Permissive))]
+    public string Strategy { get; set; } = nameof(SeccompMergeStrategy.Strict);
 
     /// <summary>The name of the merged profile (its file name on the node).</summary>
     [Parameter]
@@ -70,7 +73,7 @@ public sealed class MergeSeccompProfileCommand : TalosSeccompCmdlet
     {
         try
         {
-            var result = SeccompProfileMerger.Merge(_profiles, Strategy);
+            var result = SeccompProfileMerger.Merge(_profiles, Enum.Parse<SeccompMergeStrategy>(Strategy, ignoreCase: true));
             foreach (var conflict in result.Conflicts)
             {
                 WriteWarning(conflict.Detail);
