@@ -238,6 +238,7 @@ public class SeccompProfileJsonTests
         Assert.Equal(node, SeccompProfile.Parse(profile.ToIndentedJson()).ToNodeJson());
         Assert.Equal(node, profile.Clone().ToNodeJson());
         Assert.DoesNotContain('\n', node);
-        Assert.DoesNotContain(' ', node);
+        Assert.DoesNotContain("\": ", node, StringComparison.Ordinal);
+        Assert.DoesNotContain(", \"", node, StringComparison.Ordinal);
     }
 }
