@@ -60,7 +60,7 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
 
     /// <summary>Syscalls to allow: shorthand for one Allow rule with these names, sorted.</summary>
     [Parameter(ParameterSetName = ManualSet)]
-    [ArgumentCompleter(typeof(SeccompSyscallNameCompleter))]
+    [ArgumentCompleter(typeof(SyscallNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] AllowSyscall { get; set; } = [];
 

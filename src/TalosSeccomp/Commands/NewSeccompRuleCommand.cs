@@ -33,7 +33,7 @@ public sealed class NewSeccompRuleCommand : TalosSeccompCmdlet
     /// <summary>The syscall names the rule applies to.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Syscall", "Names")]
-    [ArgumentCompleter(typeof(SeccompSyscallNameCompleter))]
+    [ArgumentCompleter(typeof(SyscallNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 

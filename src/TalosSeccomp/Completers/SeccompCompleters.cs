@@ -41,23 +41,3 @@ public sealed class SeccompFilterFlagCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
         Completion.Match(wordToComplete, SeccompFilterFlag.ShortNames.Zip(SeccompFilterFlag.All, (s, a) => (s, a)));
 }
-
-/// <summary>Completes architectures from the syscall tables (short names, tooltip = SCMP_ARCH_* name).</summary>
-public sealed class SeccompArchitectureCompleter : IArgumentCompleter
-{
-    /// <inheritdoc />
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Match(wordToComplete, SyscallTables.Architectures.Select(a => (a.Name, a.ScmpName)));
-}
-
-/// <summary>Completes syscall names known on the Talos node architectures (x86_64, aarch64).</summary>
-public sealed class SeccompSyscallNameCompleter : IArgumentCompleter
-{
-    /// <inheritdoc />
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Match(wordToComplete, SyscallTables.TalosArchitectures
-            .SelectMany(a => SyscallTables.GetNames(a.Name))
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .Select(n => (n, n)));
-}
