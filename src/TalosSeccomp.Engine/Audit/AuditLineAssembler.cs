@@ -45,6 +45,9 @@ public sealed class AuditLineAssembler
     /// <summary>The longest line, in bytes, returned whole.</summary>
     public int MaxLineLength { get; }
 
+    /// <summary>The byte buffer's current size (for tests of the memory bound).</summary>
+    internal int BufferCapacity => _bytes.Length;
+
     /// <summary>How many lines were cut because they exceeded <see cref="MaxLineLength"/>.</summary>
     public long TruncatedLines { get; private set; }
 
