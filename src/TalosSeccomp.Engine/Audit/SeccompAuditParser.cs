@@ -224,38 +224,29 @@ public static class SeccompAuditParser
             }
         }
 
-        ReadOnlySpan<char> Field(ReadOnlySpan<char> b, Span<int> s, Span<int> l, int f) => b.Slice(s[f], l[f]);
-
-        if (!TryDecimal(Field(body, starts, lengths, Auid), out uint auid)) return Invalid(body, starts, lengths, Auid);
-        if (!TryDecimal(Field(body, starts, lengths, Uid), out uint uid)) return Invalid(body, starts, lengths, Uid);
-        if (!TryDecimal(Field(body, starts, lengths, Gid), out uint gid)) return Invalid(body, starts, lengths, Gid);
-        if (!TryDecimal(Field(body, starts, lengths, Ses), out uint ses)) return Invalid(body, starts, lengths, Ses);
-        if (!int.TryParse(Field(body, starts, lengths, Pid), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int pid)) return Invalid(body, starts, lengths, Pid);
-        if (!int.TryParse(Field(body, starts, lengths, Sig), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int sig)) return Invalid(body, starts, lengths, Sig);
-        if (!TryHex(Field(body, starts, lengths, Arch), out uint auditArch)) return Invalid(body, starts, lengths, Arch);
-        if (!long.TryParse(Field(body, starts, lengths, SyscallNr), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long syscallNumber)) return Invalid(body, starts, lengths, SyscallNr);
-        var compatText = Field(body, starts, lengths, CompatFlag);
-        if (compatText is not ("0" or "1")) return Invalid(body, starts, lengths, CompatFlag);
-        if (!TryHex64(Field(body, starts, lengths, Ip), out ulong ip)) return Invalid(body, starts, lengths, Ip);
-        if (!TryHex(Field(body, starts, lengths, CodeField), out uint code)) return Invalid(body, starts, lengths, CodeField);
+        var fields = new RecordFields(body, starts, lengths);
+        if (!TryDecimal(fields[Auid], out ulong auid) || auid > uint.MaxValue) return fields.Invalid(Auid);
+        if (!TryDecimal(fields[Uid], out ulong uid) || uid > uint.MaxValue) return fields.Invalid(Uid);
+        if (!TryDecimal(fields[Gid], out ulong gid) || gid > uint.MaxValue) return fields.Invalid(Gid);
+        if (!TryDecimal(fields[Ses], out ulong ses) || ses > uint.MaxValue) return fields.Invalid(Ses);
+        if (!TrySigned(fields[Pid], out long pid) || pid is < int.MinValue or > int.MaxValue) return fields.Invalid(Pid);
+        if (!TrySigned(fields[Sig], out long sig) || sig is < int.MinValue or > int.MaxValue) return fields.Invalid(Sig);
+        if (!TryHex(fields[Arch], out ulong auditArch) || auditArch > uint.MaxValue) return fields.Invalid(Arch);
+        if (!TrySigned(fields[SyscallNr], out long syscallNumber)) return fields.Invalid(SyscallNr);
+        var compatText = fields[CompatFlag];
+        if (compatText is not ("0" or "1")) return fields.Invalid(CompatFlag);
+        if (!TryHex(fields[Ip], out ulong ip)) return fields.Invalid(Ip);
+        if (!TryHex(fields[CodeField], out ulong codeValue) || codeValue > uint.MaxValue) return fields.Invalid(CodeField);
+        uint code = (uint)codeValue;
 
         var action = ActionFromCode(code);
-        string? architecture = null;
-        string? syscall = null;
-        if (SyscallTables.TryGetArchitectureFromAudit(auditArch, syscallNumber, out var arch))
-        {
-            architecture = arch.Name;
-            if (SyscallTables.TryGetName(arch.Name, syscallNumber, out var name))
-            {
-                syscall = name;
-            }
-        }
+        AuditSyscallNameCache.Resolve((uint)auditArch, syscallNumber, out string? architecture, out string? syscall);
 
         var buffers = t_buffers ??= new DecodeBuffers();
-        var commKind = DecodeValue(Field(body, starts, lengths, Comm), ref buffers.Comm, buffers, out var comm);
-        if (commKind == ValueKind.Malformed) return Invalid(body, starts, lengths, Comm);
-        var exeKind = DecodeValue(Field(body, starts, lengths, Exe), ref buffers.Exe, buffers, out var exe);
-        if (exeKind == ValueKind.Malformed) return Invalid(body, starts, lengths, Exe);
+        var commKind = DecodeValue(fields[Comm], ref buffers.Comm, buffers, out var comm);
+        if (commKind == ValueKind.Malformed) return fields.Invalid(Comm);
+        var exeKind = DecodeValue(fields[Exe], ref buffers.Exe, buffers, out var exe);
+        if (exeKind == ValueKind.Malformed) return fields.Invalid(Exe);
 
         if (filter is not null && !filter.IsEmpty)
         {
@@ -290,7 +281,7 @@ public static class SeccompAuditParser
         string? subject = null;
         if (starts[Subj] >= 0)
         {
-            var subjKind = DecodeValue(Field(body, starts, lengths, Subj), ref buffers.Subject, buffers, out var subj);
+            var subjKind = DecodeValue(fields[Subj], ref buffers.Subject, buffers, out var subj);
             subject = subjKind switch
             {
                 ValueKind.Null or ValueKind.Malformed => null,
@@ -304,27 +295,30 @@ public static class SeccompAuditParser
             Source = source,
             Time = time,
             Serial = serial,
-            Pid = pid,
+            Pid = (int)pid,
             ProcessName = commKind == ValueKind.Null ? null : AuditStringCache.Get(comm),
             Executable = exeKind == ValueKind.Null ? null : AuditStringCache.Get(exe),
-            Uid = uid,
-            Gid = gid,
-            Auid = auid == UnsetId ? null : auid,
-            Session = ses == UnsetId ? null : ses,
+            Uid = (uint)uid,
+            Gid = (uint)gid,
+            Auid = auid == UnsetId ? null : (uint)auid,
+            Session = ses == UnsetId ? null : (uint)ses,
             Architecture = architecture,
-            AuditArch = auditArch,
+            AuditArch = (uint)auditArch,
             SyscallNumber = syscallNumber,
             Syscall = syscall,
             Compat = compatText[0] == '1',
             InstructionPointer = ip,
             Action = action,
             Code = code,
-            Signal = sig,
+            Signal = (int)sig,
             Subject = subject,
             Raw = new string(line),
         };
         return null;
     }
+
+    // Ticks (100 ns) per unit of each fraction digit: tenths, hundredths, … down to 100 ns.
+    private static readonly long[] FractionTicks = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 
     /// <summary>Parses "&lt;seconds&gt;[.&lt;fraction&gt;]:&lt;serial&gt;".</summary>
     private static bool TryParseHeader(ReadOnlySpan<char> header, out DateTimeOffset time, out ulong serial)
@@ -332,7 +326,7 @@ public static class SeccompAuditParser
         time = default;
         serial = 0;
         int colon = header.IndexOf(':');
-        if (colon < 0 || !ulong.TryParse(header[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out serial))
+        if (colon < 0 || !TryDecimal(header[(colon + 1)..], out serial))
         {
             return false;
         }
@@ -340,7 +334,7 @@ public static class SeccompAuditParser
         var stamp = header[..colon];
         int dot = stamp.IndexOf('.');
         var secondsText = dot < 0 ? stamp : stamp[..dot];
-        if (!long.TryParse(secondsText, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds) || seconds > MaxUnixSeconds)
+        if (!TryDecimal(secondsText, out ulong seconds) || seconds > MaxUnixSeconds)
         {
             return false;
         }
@@ -355,20 +349,22 @@ public static class SeccompAuditParser
                 return false;
             }
 
-            long scale = TimeSpan.TicksPerSecond;
-            foreach (char c in fraction)
+            for (int i = 0; i < fraction.Length; i++)
             {
+                char c = fraction[i];
                 if (!char.IsAsciiDigit(c))
                 {
                     return false;
                 }
 
-                scale /= 10;
-                ticks += (c - '0') * scale;
+                if (i < FractionTicks.Length)
+                {
+                    ticks += (c - '0') * FractionTicks[i];
+                }
             }
         }
 
-        time = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(ticks);
+        time = DateTimeOffset.FromUnixTimeSeconds((long)seconds).AddTicks(ticks);
         return true;
     }
 
@@ -458,33 +454,77 @@ public static class SeccompAuditParser
         _ => -1,
     };
 
-    private static string Invalid(ReadOnlySpan<char> body, Span<int> starts, Span<int> lengths, int field) =>
-        $"field '{FieldNames[field]}' has an invalid value '{Clip(body.Slice(starts[field], lengths[field]))}'";
-
     private static string Clip(ReadOnlySpan<char> text) =>
         text.Length <= 64 ? new string(text) : string.Concat(text[..64], "…");
 
-    private static bool TryDecimal(ReadOnlySpan<char> text, out uint value) =>
-        uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-
-    private static bool TryHex(ReadOnlySpan<char> text, out uint value)
+    // Hand-rolled because the framework's culture-aware TryParse costs more than the rest of a field's parse.
+    private static bool TryDecimal(ReadOnlySpan<char> text, out ulong value)
     {
-        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        value = 0;
+        if (text.IsEmpty || text.Length > 20)
         {
-            text = text[2..];
+            return false;
         }
 
-        return uint.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        foreach (char c in text)
+        {
+            uint digit = (uint)(c - '0');
+            if (digit > 9)
+            {
+                return false;
+            }
+
+            // Only a 20-digit number can overflow; the bounds are constants, so no division at run time.
+            if (value >= ulong.MaxValue / 10 && (value > ulong.MaxValue / 10 || digit > ulong.MaxValue % 10))
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
     }
 
-    private static bool TryHex64(ReadOnlySpan<char> text, out ulong value)
+    private static bool TrySigned(ReadOnlySpan<char> text, out long value)
     {
-        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        value = 0;
+        bool negative = !text.IsEmpty && text[0] == '-';
+        if (!TryDecimal(negative ? text[1..] : text, out ulong magnitude)
+            || magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
+        {
+            return false;
+        }
+
+        value = negative ? (long)(0 - magnitude) : (long)magnitude;
+        return true;
+    }
+
+    private static bool TryHex(ReadOnlySpan<char> text, out ulong value)
+    {
+        value = 0;
+        if (text.Length > 2 && text[0] == '0' && (text[1] | 0x20) == 'x')
         {
             text = text[2..];
         }
 
-        return ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (text.IsEmpty || text.Length > 16)
+        {
+            return false;
+        }
+
+        foreach (char c in text)
+        {
+            int digit = c is >= '0' and <= '9' ? c - '0' : (c | 0x20) is >= 'a' and <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            value = (value << 4) | (uint)digit;
+        }
+
+        return true;
     }
 
     private static int Format(long number, Span<char> destination) =>
@@ -689,6 +729,18 @@ public static class SeccompAuditParser
             Raw = new string(line),
         };
         return true;
+    }
+
+    /// <summary>Where each known field's value sits in the record body.</summary>
+    private readonly ref struct RecordFields(ReadOnlySpan<char> body, Span<int> starts, Span<int> lengths)
+    {
+        private readonly ReadOnlySpan<char> _body = body;
+        private readonly Span<int> _starts = starts;
+        private readonly Span<int> _lengths = lengths;
+
+        public ReadOnlySpan<char> this[int field] => _body.Slice(_starts[field], _lengths[field]);
+
+        public string Invalid(int field) => $"field '{FieldNames[field]}' has an invalid value '{Clip(this[field])}'";
     }
 
     private sealed class DecodeBuffers

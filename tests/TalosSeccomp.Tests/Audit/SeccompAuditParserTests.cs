@@ -261,6 +261,17 @@ public class SeccompAuditParserTests
     }
 
     [Fact]
+    public void NumericExtremes()
+    {
+        var evt = ParseEvent("type=SECCOMP msg=audit(253402300799.1234567891:0): auid=4294967294 uid=4294967295 gid=0 ses=0 pid=-1 comm=\"a\" exe=\"/a\" sig=-2147483648 arch=C000003E syscall=-9223372036854775808 compat=0 ip=0xFFFFFFFFFFFFFFFF code=0xffffffff");
+        Assert.Equal((4294967294u, 4294967295u, 0u, -1), (evt.Auid, evt.Uid, evt.Session, evt.Pid));
+        Assert.Equal((long.MinValue, ulong.MaxValue, uint.MaxValue), (evt.SyscallNumber, evt.InstructionPointer, evt.Code));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(253402300799).AddTicks(1234567), evt.Time);
+        Assert.Equal("x86_64", evt.Architecture); // upper-case hex accepted
+        Assert.Null(evt.Syscall);
+    }
+
+    [Fact]
     public void FieldsAreFoundByKeyInAnyOrderWithExtras()
     {
         var evt = ParseEvent("type=SECCOMP msg=audit(1700000000.000:9): code=0x80000000 ip=0x10 compat=0 syscall=59 arch=c000003e sig=31 exe=\"/bin/sh\" comm=\"sh\" pid=77 ses=4294967295 gid=5 uid=6 auid=7 newfield=xyz tag=\"q\"");
@@ -316,6 +327,12 @@ public class SeccompAuditParserTests
     [InlineData("audit: type=1326 audit(1795811642.290:2): auid=0 uid=0 gid=0 ses=0 pid=7632 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0xfffffffffffffffff code=0x7ffc0000", "ip")]
     [InlineData("audit: type=1326 audit(1795811642.2x0:2): auid=0 uid=0 gid=0 ses=0 pid=7632 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0x1 code=0x7ffc0000", "header")]
     [InlineData("audit: type=1326 audit(99999999999999.000:2): auid=0 uid=0 gid=0 ses=0 pid=7632 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0x1 code=0x7ffc0000", "header")]
+    [InlineData("audit: type=1326 audit(1795811642.290:18446744073709551616): auid=0 uid=0 gid=0 ses=0 pid=1 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0x1 code=0x7ffc0000", "header")]
+    [InlineData("audit: type=1326 audit(1795811642.290:2): auid=0 uid=0 gid=0 ses=0 pid=1 comm=\"a\" exe=\"/\" sig=0 arch=1c000003e syscall=3 compat=0 ip=0x1 code=0x7ffc0000", "arch")]
+    [InlineData("audit: type=1326 audit(1795811642.290:2): auid=0 uid=0 gid=0 ses=0 pid=1 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0x1 code=0x17ffc0000", "code")]
+    [InlineData("audit: type=1326 audit(1795811642.290:2): auid=0 uid=0 gid=0 ses=0 pid=2147483648 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0x1 code=0x7ffc0000", "pid")]
+    [InlineData("audit: type=1326 audit(1795811642.290:2): auid=0 uid=0 gid=0 ses=0 pid=1 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=3 compat=0 ip=0x code=0x7ffc0000", "ip")]
+    [InlineData("audit: type=1326 audit(1795811642.290:2): auid=0 uid=0 gid=0 ses=0 pid=1 comm=\"a\" exe=\"/\" sig=0 arch=c000003e syscall=-9223372036854775809 compat=0 ip=0x1 code=0x7ffc0000", "syscall")]
     [InlineData("audit: type=1326 audit(1795811642.290:2", "header")]
     [InlineData("audit: type=1326 ", "header")]
     [InlineData("type=SECCOMP msg=audit(1795811642.290:2): ", "missing field")]
