@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using YamlDotNet.Core.Events;
+
+namespace TalosSeccomp.MachineConfig;
+
+/// <summary>
+/// Renders the machine-config patch users write by hand in the Talos seccomp guide, for
+/// <c>talosctl patch mc -p @patch.yaml</c>:
+/// <code>
+/// machine:
+///   seccompProfiles:
+///     - name: audit.json
+///       value:
+///         defaultAction: SCMP_ACT_LOG
+/// </code>
+/// Note that talosctl's strategic merge appends list entries, so applying this patch for a name that already
+/// exists adds a second entry; <see cref="SeccompProfilePatch.Set(string, string, JsonObject, string?)"/> replaces instead.
+/// </summary>
+public static class SeccompConfigPatch
+{
+    /// <summary>Renders the patch for the given profiles (names validated, values in block style with keys in object order).</summary>
+    /// <param name="profiles">The profiles, in the order they should appear.</param>
+    public static string Render(IEnumerable<(string Name, JsonObject Value)> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        var list = profiles.ToList();
+        foreach (var (name, value) in list)
+        {
+            SeccompProfilePatch.ValidateName(name);
+            ArgumentNullException.ThrowIfNull(value, nameof(profiles));
+        }
+
+        return YamlJson.Render(
+            emitter =>
+            {
+                emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
+                YamlJson.EmitString(emitter, "machine");
+                emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
+                YamlJson.EmitString(emitter, "seccompProfiles");
+                emitter.Emit(new SequenceStart(null, null, true, list.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
+                foreach (var (name, value) in list)
+                {
+                    emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
+                    YamlJson.EmitString(emitter, "name");
+                    YamlJson.EmitString(emitter, name);
+                    YamlJson.EmitString(emitter, "value");
+                    YamlJson.Emit(emitter, value);
+                    emitter.Emit(new MappingEnd());
+                }
+
+                emitter.Emit(new SequenceEnd());
+                emitter.Emit(new MappingEnd());
+                emitter.Emit(new MappingEnd());
+            },
+            indent: 2,
+            indentSequences: true);
+    }
+}
