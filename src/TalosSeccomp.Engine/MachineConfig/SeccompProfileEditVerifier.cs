@@ -81,7 +81,7 @@ internal static class SeccompProfileEditVerifier
     private static List<(YNode Key, YNode Value)> MachinePairsWithoutProfiles(YMapping root)
     {
         var machine = root.Find("machine")?.Value;
-        return YAlias.Resolve(machine ?? new YScalar { Value = string.Empty }) switch
+        return machine is null ? new() : YAlias.Resolve(machine) switch
         {
             YMapping mapping => Without(mapping.Pairs, "seccompProfiles"),
             YScalar { IsPlain: true, Tag: null } scalar when YamlScalarResolver.ResolvePlain(scalar.Value).Kind == ScalarKind.Null => new(),

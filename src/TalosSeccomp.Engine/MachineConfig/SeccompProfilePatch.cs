@@ -116,8 +116,9 @@ public static partial class SeccompProfilePatch
         {
             case ProfilesState.ProfilesBlock when matches.Count == 0:
             {
+                // After the last entry and the comments indented under it, which belong to it.
                 var last = layout.Entries[^1].Node;
-                edits.Add(Insert(text, TextLines.LineEndAfter(text, last.End), RenderEntries(new[] { newEntry }, layout.DashColumn(last), layout.ItemOffset(last), nl)));
+                edits.Add(Insert(text, layout.RemovalRange(layout.Entries.Count - 1).End, RenderEntries(new[] { newEntry }, layout.DashColumn(last), layout.ItemOffset(last), nl)));
                 break;
             }
 
