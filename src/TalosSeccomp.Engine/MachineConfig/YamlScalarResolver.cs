@@ -133,17 +133,14 @@ internal static partial class YamlScalarResolver
         return (ScalarKind.String, JsonValue.Create(value));
     }
 
-    /// <summary>True when a string can be written as a plain scalar and read back as the same string by yaml.v3 and by YAML 1.1 parsers.</summary>
-    public static bool IsSafePlainString(string value)
-    {
-        if (value.Length == 0 || ResolvePlain(value).Kind != ScalarKind.String || Yaml11Ambiguous().IsMatch(value))
-        {
-            return false;
-        }
+    // Conservative shape for unquoted strings: starts with a letter, '_' or '/', no '#', and every ':' or space is followed by
+    // an ordinary character. YamlDotNet's own plain-scalar analysis lets some unsafe strings through (a leading tab).
+    [GeneratedRegex(@"^[A-Za-z_/][A-Za-z0-9_./@%+=()-]*(?:[: ][A-Za-z0-9_./@%+=()-]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex SafePlainShape();
 
-        // Strings that look numeric to looser parsers (e.g. "0x1G", "1e", "+") are quoted too.
-        return !(char.IsAsciiDigit(value[0]) || value[0] is '+' or '-' or '.' or '<' || value is "=");
-    }
+    /// <summary>True when a string can be written as a plain scalar and read back as the same string by yaml.v3 and by YAML 1.1 parsers.</summary>
+    public static bool IsSafePlainString(string value) =>
+        SafePlainShape().IsMatch(value) && ResolvePlain(value).Kind == ScalarKind.String && !Yaml11Ambiguous().IsMatch(value);
 
     private static bool IsResolvableTag(string tag) => tag is "" or StrTag or BoolTag or IntTag or FloatTag or TimestampTag or NullTag;
 
@@ -266,7 +263,7 @@ internal static partial class YamlScalarResolver
     }
 
     /// <summary>Scalar style to render a JSON string with so that it reads back as the same string.</summary>
-    public static ScalarStyle StyleForString(string value) => IsSafePlainString(value) && !value.Contains('\n') ? ScalarStyle.Any : ScalarStyle.DoubleQuoted;
+    public static ScalarStyle StyleForString(string value) => IsSafePlainString(value) ? ScalarStyle.Plain : ScalarStyle.DoubleQuoted;
 
     /// <summary>Invariant formatting helper for messages.</summary>
     public static string Describe(int line, int column) => string.Create(CultureInfo.InvariantCulture, $"line {line}, column {column}");
