@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using YamlDotNet.Core.Events;
 
 namespace TalosSeccomp.MachineConfig;
 
@@ -30,29 +29,9 @@ public static class SeccompConfigPatch
             ArgumentNullException.ThrowIfNull(value, nameof(profiles));
         }
 
-        return YamlJson.Render(
-            emitter =>
-            {
-                emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-                YamlJson.EmitString(emitter, "machine");
-                emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-                YamlJson.EmitString(emitter, "seccompProfiles");
-                emitter.Emit(new SequenceStart(null, null, true, list.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
-                foreach (var (name, value) in list)
-                {
-                    emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-                    YamlJson.EmitString(emitter, "name");
-                    YamlJson.EmitString(emitter, name);
-                    YamlJson.EmitString(emitter, "value");
-                    YamlJson.Emit(emitter, value);
-                    emitter.Emit(new MappingEnd());
-                }
-
-                emitter.Emit(new SequenceEnd());
-                emitter.Emit(new MappingEnd());
-                emitter.Emit(new MappingEnd());
-            },
-            indent: 2,
-            indentSequences: true);
+        // The same entry rendering (and read-back check) as the in-place edits use.
+        return list.Count == 0
+            ? "machine:\n  seccompProfiles: []\n"
+            : "machine:\n  seccompProfiles:\n" + SeccompProfilePatch.RenderEntries(list.Select(p => new SeccompProfileEntry(p.Name, p.Value)), 4, 2, "\n");
     }
 }

@@ -266,40 +266,84 @@ public static partial class SeccompProfilePatch
     /// <summary>
     /// Renders entries as a block list with YamlDotNet: the dash at <paramref name="dashColumn"/>, item content
     /// <paramref name="itemOffset"/> columns after it (nested levels use the same step), lines ending in <paramref name="newLine"/>.
+    /// Each rendered entry is read back first; if YAML would read it differently (YamlDotNet writes keys with line breaks
+    /// as complex keys it cannot indent), the value is written as JSON instead, which is valid YAML flow style.
     /// </summary>
     internal static string RenderEntries(IEnumerable<SeccompProfileEntry> entries, int dashColumn, int itemOffset, string newLine)
+    {
+        var sb = new StringBuilder();
+        foreach (var entry in entries)
+        {
+            var text = RenderBlockEntry(entry, dashColumn, itemOffset);
+            if (!ReadsBackAs(text, entry))
+            {
+                text = RenderFlowEntry(entry, dashColumn, itemOffset);
+                if (!ReadsBackAs(text, entry))
+                {
+                    throw SeccompProfileEditVerifier.Failed($"the profile '{entry.Name}' cannot be written as YAML that reads back the same", null);
+                }
+            }
+
+            sb.Append(newLine == "\n" ? text : text.Replace("\n", newLine, StringComparison.Ordinal));
+        }
+
+        return sb.ToString();
+    }
+
+    private static string RenderBlockEntry(SeccompProfileEntry entry, int dashColumn, int itemOffset)
     {
         var yaml = YamlJson.Render(
             emitter =>
             {
                 emitter.Emit(new SequenceStart(null, null, true, SequenceStyle.Block));
-                foreach (var entry in entries)
-                {
-                    emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-                    YamlJson.EmitString(emitter, "name");
-                    YamlJson.EmitString(emitter, entry.Name);
-                    YamlJson.EmitString(emitter, "value");
-                    YamlJson.Emit(emitter, entry.Value);
-                    emitter.Emit(new MappingEnd());
-                }
-
+                emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
+                YamlJson.EmitString(emitter, "name");
+                YamlJson.EmitString(emitter, entry.Name);
+                YamlJson.EmitString(emitter, "value");
+                YamlJson.Emit(emitter, entry.Value);
+                emitter.Emit(new MappingEnd());
                 emitter.Emit(new SequenceEnd());
             },
             itemOffset,
             indentSequences: true);
 
-        // Strings with line breaks are always double-quoted (no block scalars), so every line can be shifted as a whole.
+        // Shift every line by the list's indentation; empty lines (inside quoted scalars) stay empty.
         var sb = new StringBuilder();
         var prefix = Indent(dashColumn);
         foreach (var line in yaml.Split('\n'))
         {
             if (line.Length > 0)
             {
-                sb.Append(prefix).Append(line).Append(newLine);
+                sb.Append(prefix).Append(line).Append('\n');
             }
         }
 
         return sb.ToString();
+    }
+
+    private static string RenderFlowEntry(SeccompProfileEntry entry, int dashColumn, int itemOffset)
+    {
+        var name = YamlScalarResolver.IsSafePlainString(entry.Name) ? entry.Name : JsonValue.Create(entry.Name)!.ToJsonString();
+        return Indent(dashColumn) + "-" + Indent(itemOffset - 1) + "name: " + name + "\n"
+            + Indent(dashColumn + itemOffset) + "value: " + entry.Value.ToJsonString() + "\n";
+    }
+
+    private static bool ReadsBackAs(string yaml, SeccompProfileEntry entry)
+    {
+        try
+        {
+            var documents = YamlTreeReader.ReadStream(yaml);
+            return documents.Count == 1
+                && documents[0].Root is YSequence { Items.Count: 1 } list
+                && YamlJson.ToJson(list.Items[0], null) is JsonObject { Count: 2 } item
+                && item["name"] is JsonValue nameValue && nameValue.GetValueKind() == System.Text.Json.JsonValueKind.String
+                && JsonText.StringOf(nameValue) == entry.Name
+                && JsonText.SemanticEquals(item["value"], entry.Value);
+        }
+        catch (Exception ex) when (ex is YamlTreeException or TalosSeccompException)
+        {
+            return false;
+        }
     }
 
     private static string Indent(int columns) => new(' ', Math.Max(0, columns));

@@ -61,7 +61,24 @@ public static class YamlJson
     /// <summary>Renders a JSON value as block-style YAML (keys in object order; empty objects and arrays as <c>{}</c>/<c>[]</c>).</summary>
     /// <param name="value">The value; null renders as <c>null</c>.</param>
     /// <param name="indent">Spaces per nesting level (2 to 9).</param>
-    public static string ToYaml(JsonNode? value, int indent = 2) => Render(emitter => Emit(emitter, value), indent, indentSequences: true);
+    public static string ToYaml(JsonNode? value, int indent = 2)
+    {
+        var yaml = Render(emitter => Emit(emitter, value), indent, indentSequences: true);
+        try
+        {
+            if (JsonText.SemanticEquals(ToJson(yaml), value))
+            {
+                return yaml;
+            }
+        }
+        catch (TalosSeccompException)
+        {
+            // fall through to JSON
+        }
+
+        // YamlDotNet cannot write everything as block YAML that reads back (keys with line breaks); JSON is valid YAML.
+        return (value?.ToJsonString() ?? "null") + "\n";
+    }
 
     /// <summary>Converts a parsed YAML node to JSON; aliases expand, merge keys apply.</summary>
     internal static JsonNode? ToJson(YNode node, string? source)

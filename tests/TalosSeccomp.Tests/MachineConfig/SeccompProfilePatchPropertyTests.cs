@@ -372,7 +372,7 @@ public class SeccompProfilePatchPropertyTests
                 sb.Append(pad).Append("# comment before ").Append(Regex.Replace(key, "[\r\n]", " ")).Append('\n');
             }
 
-            var keyText = Regex.IsMatch(key, "^[a-z][a-zA-Z]*$") && key is not ("yes" or "no" or "on" or "y" or "n" or "null" or "true") ? key : JsonValue.Create(key)!.ToJsonString();
+            var keyText = Regex.IsMatch(key, @"^[a-z][a-zA-Z]*\z") && key is not ("yes" or "no" or "on" or "y" or "n" or "null" or "true") ? key : JsonValue.Create(key)!.ToJsonString();
             sb.Append(pad).Append(keyText).Append(':');
             if (value is JsonObject { Count: > 0 } nested)
             {

@@ -358,3 +358,24 @@ public class SeccompProfilePatchTests
         Assert.Equal("InvalidWildcardPattern", Assert.Throws<TalosSeccompException>(() => new ProfileNamePattern("[ab")).ErrorId);
     }
 }
+
+public class SeccompProfileRenderingTests
+{
+    [Fact]
+    public void KeysWithLineBreaksFallBackToJsonFlowThatReadsBack()
+    {
+        var value = JsonNode.Parse("""{"ok":1,"a\nb":{"c\nd":"x\n"},"s":"\tlead"}""")!.AsObject();
+        var edit = SeccompProfilePatch.Set(ConfigFixtures.Full(), "odd.json", value);
+        Assert.Contains("""value: {"ok":1,"a\nb":{"c\nd":"x\n"},"s":"\tlead"}""", edit.NewText, StringComparison.Ordinal);
+        Assert.Equal(value.ToJsonString(), SeccompProfilePatch.ReadSeccompProfiles(edit.NewText).Single(e => e.Name == "odd.json").ValueJson);
+        Assert.Equal(value.ToJsonString(), YamlJson.ToJson(YamlJson.ToYaml(value))!.ToJsonString());
+    }
+
+    [Fact]
+    public void LeadingWhitespaceAndSpecialCharactersAreQuoted()
+    {
+        var value = JsonNode.Parse("""{"a":"\tx","b":" y","c":"z ","d":"k: v","e":"#c","f":"<<","g":"plain text ok","h":"ghcr.io/x:v1"}""")!.AsObject();
+        var yaml = YamlJson.ToYaml(value);
+        Assert.Equal("a: \"\tx\"\nb: \" y\"\nc: \"z \"\nd: \"k: v\"\ne: \"#c\"\nf: \"<<\"\ng: plain text ok\nh: ghcr.io/x:v1\n", yaml);
+    }
+}
