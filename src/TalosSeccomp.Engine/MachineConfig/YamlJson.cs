@@ -80,6 +80,15 @@ public static class YamlJson
         return (value?.ToJsonString() ?? "null") + "\n";
     }
 
+    /// <summary>Converts a JSON value to a YamlDotNet representation-model node (via <see cref="ToYaml"/>, so styles are the rendered ones).</summary>
+    /// <param name="value">The value; null becomes a <c>null</c> scalar.</param>
+    public static YamlNode ToYamlNode(JsonNode? value)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(ToYaml(value)));
+        return stream.Documents[0].RootNode;
+    }
+
     /// <summary>Converts a parsed YAML node to JSON; aliases expand, merge keys apply.</summary>
     internal static JsonNode? ToJson(YNode node, string? source)
     {

@@ -92,6 +92,16 @@ public class YamlJsonTests
     }
 
     [Fact]
+    public void JsonToRepresentationModelAndBackIsExact()
+    {
+        var value = JsonNode.Parse("""{"big":18446744073709551615,"s":"123","list":[true,null,{"k":"v"}]}""")!;
+        var node = YamlJson.ToYamlNode(value);
+        var mapping = Assert.IsType<YamlDotNet.RepresentationModel.YamlMappingNode>(node);
+        Assert.Equal("18446744073709551615", ((YamlDotNet.RepresentationModel.YamlScalarNode)mapping["big"]).Value);
+        Assert.Equal(value.ToJsonString(), YamlJson.ToJson(node)!.ToJsonString());
+    }
+
+    [Fact]
     public void RenderingQuotesWhatYamlWouldMisreadAndRoundTrips()
     {
         var value = JsonNode.Parse("""
