@@ -217,7 +217,23 @@ internal static class YamlTreeReader
                     Place(node, seqStart);
                     while (_parser.Current is not SequenceEnd)
                     {
-                        node.Items.Add(ReadNode());
+                        var item = ReadNode();
+                        if (item is YScalar { IsEmptyNull: true } && !node.IsFlow)
+                        {
+                            // An empty item ("-" alone) is marked at the next token, possibly lines later; it belongs to its dash.
+                            var dash = item.Start - 1;
+                            while (dash >= 0 && _text[dash] is ' ' or '\t' or '\r' or '\n')
+                            {
+                                dash--;
+                            }
+
+                            if (dash >= 0 && _text[dash] == '-')
+                            {
+                                item.Start = item.End = dash + 1;
+                            }
+                        }
+
+                        node.Items.Add(item);
                     }
 
                     var endEvent = (SequenceEnd)_parser.Current;

@@ -188,6 +188,14 @@ public class SeccompProfilePatchTests
     }
 
     [Fact]
+    public void AnEmptyLastListItemDoesNotPullTheInsertionIntoTheNextDocument()
+    {
+        var config = "version: v1alpha1\ncluster:\n  extraManifests:\n    -\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n";
+        var edit = SeccompProfilePatch.Set(config, "a.json", Obj("{}"));
+        Assert.Equal("version: v1alpha1\ncluster:\n  extraManifests:\n    -\nmachine:\n  seccompProfiles:\n    - name: a.json\n      value: {}\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n", edit.NewText);
+    }
+
+    [Fact]
     public void RemoveTakesWildcardsAndIgnoresAbsentNames()
     {
         var config = ConfigFixtures.Full();
