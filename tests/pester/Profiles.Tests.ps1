@@ -215,3 +215,27 @@ Describe 'Seccomp profile cmdlets' {
         }
     }
 }
+
+Describe 'ConvertTo-TalosConfigPatch' {
+    BeforeAll {
+        Import-Module (Join-Path $env:TALOSSECCOMP_MODULE_PATH 'TalosSeccomp.psd1') -Force
+    }
+
+    It 'renders the Talos guide''s patch when no profile is given' {
+        ConvertTo-TalosConfigPatch -Name audit.json |
+            Should -BeExactly "machine:`n  seccompProfiles:`n    - name: audit.json`n      value:`n        defaultAction: SCMP_ACT_LOG`n"
+    }
+
+    It 'puts every piped profile into one patch under its own name' {
+        $a = New-SeccompProfile -DefaultAction Log -Name a.json
+        $b = New-SeccompProfile -DefaultAction Errno -AllowSyscall write, read -Name b.json
+        $patch = $a, $b | ConvertTo-TalosConfigPatch
+        $patch | Should -Match '(?s)- name: a\.json.*- name: b\.json'
+        $patch | Should -Match '(?s)names:\s+- read\s+- write'
+    }
+
+    It 'refuses an unsafe name with UnsafeProfileName' {
+        { ConvertTo-TalosConfigPatch -Name '../etc/passwd' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnsafeProfileName,TalosSeccomp.Commands.ConvertToTalosConfigPatchCommand'
+    }
+}

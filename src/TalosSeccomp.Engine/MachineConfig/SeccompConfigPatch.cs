@@ -25,7 +25,7 @@ public static class SeccompConfigPatch
         var list = profiles.ToList();
         foreach (var (name, value) in list)
         {
-            SeccompProfilePatch.ValidateName(name);
+            Profiles.ProfileName.Validate(name);
             ArgumentNullException.ThrowIfNull(value, nameof(profiles));
         }
 

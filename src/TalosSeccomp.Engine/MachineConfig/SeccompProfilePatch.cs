@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using TalosSeccomp.Errors;
 using YamlDotNet.Core.Events;
 
@@ -19,26 +18,6 @@ namespace TalosSeccomp.MachineConfig;
 /// </remarks>
 public static partial class SeccompProfilePatch
 {
-    [GeneratedRegex("^[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex SafeName();
-
-    /// <summary>
-    /// Throws <see cref="TalosSeccompException"/> <c>InvalidSeccompProfileName</c> (InvalidArgument) unless
-    /// <paramref name="name"/> is a plain file name (<c>A-Z a-z 0-9 . _ -</c>, not <c>.</c> or <c>..</c>). Talos puts the
-    /// name straight into a path, so <c>../x</c> would escape the profiles directory.
-    /// </summary>
-    public static void ValidateName(string name)
-    {
-        if (string.IsNullOrEmpty(name) || !SafeName().IsMatch(name) || name is "." or "..")
-        {
-            throw new TalosSeccompException(
-                "InvalidSeccompProfileName",
-                ErrorKind.InvalidArgument,
-                $"'{name}' is not a valid seccomp profile name: use letters, digits, '.', '_' and '-' only (Talos writes it as a file name under /var/lib/kubelet/seccomp/profiles).",
-                name);
-        }
-    }
-
     /// <summary>Reads every <c>machine.seccompProfiles</c> entry of the config's v1alpha1 document, in order.</summary>
     /// <param name="configText">The whole multi-document config.</param>
     /// <param name="source">The node or file the config came from, used as the error target.</param>
@@ -52,12 +31,12 @@ public static partial class SeccompProfilePatch
     /// value already exists the config is returned unchanged (<see cref="ConfigEdit.Changed"/> false).
     /// </summary>
     /// <param name="configText">The whole multi-document config.</param>
-    /// <param name="name">The profile name (validated by <see cref="ValidateName"/>).</param>
+    /// <param name="name">The profile name (validated by <see cref="Profiles.ProfileName.Validate"/>).</param>
     /// <param name="value">The profile JSON; rendered in block style with keys in object order.</param>
     /// <param name="source">The node or file the config came from, used as the error target.</param>
     /// <exception cref="TalosSeccompException">
     /// <c>MachineConfigInvalidYaml</c>, <c>MachineConfigMissingV1Alpha1</c>, <c>MachineConfigMultipleV1Alpha1</c>,
-    /// <c>MachineConfigInvalidSeccompProfiles</c>, <c>MachineConfigUnsupportedLayout</c>, <c>InvalidSeccompProfileName</c>,
+    /// <c>MachineConfigInvalidSeccompProfiles</c>, <c>MachineConfigUnsupportedLayout</c>, <c>UnsafeProfileName</c>,
     /// or <c>MachineConfigPatchVerificationFailed</c> when the spliced text did not check out.
     /// </exception>
     public static ConfigEdit Set(string configText, string name, JsonObject value, string? source = null) =>
@@ -78,7 +57,7 @@ public static partial class SeccompProfilePatch
     internal static ConfigEdit Set(string configText, string name, JsonObject value, string? source, Func<string, string>? tamper)
     {
         ArgumentNullException.ThrowIfNull(value);
-        ValidateName(name);
+        Profiles.ProfileName.Validate(name);
         var newEntry = new SeccompProfileEntry(name, (JsonObject)value.DeepClone());
         var layout = SeccompProfileLayout.Locate(ParsedMachineConfig.Parse(configText, source), source);
         var matches = layout.Entries.Select((e, i) => (e, i)).Where(x => x.e.Entry.Name == name).Select(x => x.i).ToList();

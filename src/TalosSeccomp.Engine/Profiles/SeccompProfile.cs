@@ -53,6 +53,12 @@ public sealed class SeccompProfile
     /// <summary>Where the profile came from (a file path) when known; not part of the JSON.</summary>
     public string? Source { get; set; }
 
+    /// <summary>The Talos seccomp guide's audit profile, which logs every syscall: what the node cmdlets deploy when no profile is given.</summary>
+    public const string AuditProfileJson = "{\"defaultAction\":\"SCMP_ACT_LOG\"}";
+
+    /// <summary>A new copy of the Talos guide's audit profile (<see cref="AuditProfileJson"/>).</summary>
+    public static SeccompProfile CreateAuditProfile() => new(SeccompAction.Log);
+
     /// <summary>Number of rules.</summary>
     public int RuleCount => Syscalls.Count;
 

@@ -282,7 +282,7 @@ public class SeccompProfilePatchTests
     public void UnsafeNamesAreRejected(string name)
     {
         var ex = Assert.Throws<TalosSeccompException>(() => SeccompProfilePatch.Set(ConfigFixtures.Full(), name, Obj("{}")));
-        Assert.Equal(("InvalidSeccompProfileName", ErrorKind.InvalidArgument, name), (ex.ErrorId, ex.Kind, ex.Target));
+        Assert.Equal(("UnsafeProfileName", ErrorKind.InvalidArgument, name), (ex.ErrorId, ex.Kind, ex.Target));
     }
 
     [Theory]
