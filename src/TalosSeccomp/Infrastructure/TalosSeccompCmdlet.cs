@@ -13,7 +13,7 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
-    protected CancellationToken Stopping => _stopping.Token;
+    protected CancellationToken StopToken => _stopping.Token;
 
     /// <inheritdoc />
     protected override void StopProcessing() => _stopping.Cancel();

@@ -1,0 +1,110 @@
+using TalosSeccomp.Errors;
+
+namespace TalosSeccomp.Audit;
+
+/// <summary>
+/// Which seccomp records to keep, by process name, executable, syscall name and action, each a list of
+/// PowerShell-style wildcard patterns matched without regard to case. A record is kept when every
+/// non-empty list has a matching pattern. Patterns are compiled once here; the parser applies the filter
+/// before it allocates an event, so rejected records cost no allocation.
+/// </summary>
+public sealed class SeccompAuditFilter
+{
+    private static readonly string[] ActionNames = Enum.GetNames<SeccompAuditAction>();
+
+    private readonly AuditWildcard[] _processName;
+    private readonly AuditWildcard[] _executable;
+    private readonly AuditWildcard[] _syscall;
+    private readonly bool[]? _actions;
+
+    /// <summary>Compiles the patterns.</summary>
+    /// <param name="processName">Patterns for the process name (<c>comm</c>).</param>
+    /// <param name="executable">Patterns for the executable path; a record without one is matched as an empty string.</param>
+    /// <param name="syscall">Patterns for the syscall name; a number the tables do not name is matched as its decimal text.</param>
+    /// <param name="action">Patterns for the action names of <see cref="SeccompAuditAction"/> (KillProcess, Kill*, Errno, …).</param>
+    /// <exception cref="TalosSeccompException">InvalidWildcardPattern for an unclosed bracket; InvalidSeccompAuditAction for an action pattern that names no action.</exception>
+    public SeccompAuditFilter(
+        IEnumerable<string>? processName = null,
+        IEnumerable<string>? executable = null,
+        IEnumerable<string>? syscall = null,
+        IEnumerable<string>? action = null)
+    {
+        _processName = Compile(processName, "ProcessName");
+        _executable = Compile(executable, "Executable");
+        _syscall = Compile(syscall, "Syscall");
+
+        var actionPatterns = Compile(action, "Action");
+        if (actionPatterns.Length > 0)
+        {
+            _actions = new bool[ActionNames.Length];
+            foreach (var pattern in actionPatterns)
+            {
+                bool any = false;
+                for (int i = 0; i < ActionNames.Length; i++)
+                {
+                    if (pattern.IsMatch(ActionNames[i]))
+                    {
+                        _actions[i] = true;
+                        any = true;
+                    }
+                }
+
+                if (!any)
+                {
+                    throw new TalosSeccompException("InvalidSeccompAuditAction", ErrorKind.InvalidArgument,
+                        $"'{pattern.Pattern}' matches no seccomp audit action. Valid actions: {string.Join(", ", ActionNames)}.", "Action");
+                }
+            }
+        }
+    }
+
+    /// <summary>True when the filter keeps every record.</summary>
+    public bool IsEmpty => _processName.Length == 0 && _executable.Length == 0 && _syscall.Length == 0 && _actions is null;
+
+    internal bool FiltersProcessName => _processName.Length > 0;
+
+    internal bool FiltersExecutable => _executable.Length > 0;
+
+    internal bool FiltersSyscall => _syscall.Length > 0;
+
+    internal bool MatchesAction(SeccompAuditAction action) => _actions is null || _actions[(int)action];
+
+    internal bool MatchesProcessName(ReadOnlySpan<char> value) => MatchesAny(_processName, value);
+
+    internal bool MatchesExecutable(ReadOnlySpan<char> value) => MatchesAny(_executable, value);
+
+    internal bool MatchesSyscall(ReadOnlySpan<char> value) => MatchesAny(_syscall, value);
+
+    /// <summary>True when the filter keeps <paramref name="evt"/> (for events built elsewhere; the parser filters spans).</summary>
+    public bool Matches(SeccompAuditEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        return MatchesAction(evt.Action)
+            && MatchesProcessName(evt.ProcessName)
+            && MatchesExecutable(evt.Executable)
+            && MatchesSyscall(evt.Syscall ?? evt.SyscallNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static bool MatchesAny(AuditWildcard[] patterns, ReadOnlySpan<char> value)
+    {
+        if (patterns.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var pattern in patterns)
+        {
+            if (pattern.IsMatch(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static AuditWildcard[] Compile(IEnumerable<string>? patterns, string parameter) =>
+        patterns is null
+            ? []
+            : patterns.Where(p => p is not null).Select(p => AuditWildcard.Compile(p, parameter)).ToArray();
+}

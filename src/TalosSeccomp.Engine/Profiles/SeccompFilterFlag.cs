@@ -1,0 +1,72 @@
+using TalosSeccomp.Errors;
+
+namespace TalosSeccomp.Profiles;
+
+/// <summary>The seccomp filter flags of the OCI runtime spec (<c>flags</c>) and their accepted spellings.</summary>
+public static class SeccompFilterFlag
+{
+    /// <summary>Synchronise the filter to every thread of the process.</summary>
+    public const string Tsync = "SECCOMP_FILTER_FLAG_TSYNC";
+    /// <summary>Log every action except ALLOW (makes ERRNO, TRAP, TRACE and NOTIFY show in the audit log).</summary>
+    public const string Log = "SECCOMP_FILTER_FLAG_LOG";
+    /// <summary>Keep speculative store bypass mitigation off.</summary>
+    public const string SpecAllow = "SECCOMP_FILTER_FLAG_SPEC_ALLOW";
+    /// <summary>Wait killable for a NOTIFY listener's reply once it has received the notification.</summary>
+    public const string WaitKillableRecv = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV";
+
+    /// <summary>Every flag in its SECCOMP_FILTER_FLAG_* spelling.</summary>
+    public static IReadOnlyList<string> All { get; } = [Tsync, Log, SpecAllow, WaitKillableRecv];
+
+    /// <summary>The short names accepted besides the full spelling (Tsync, Log, SpecAllow, WaitKillableRecv).</summary>
+    public static IReadOnlyList<string> ShortNames { get; } = ["Tsync", "Log", "SpecAllow", "WaitKillableRecv"];
+
+    private static readonly Dictionary<string, string> Spellings = BuildSpellings();
+
+    /// <summary>Normalises Log, log, SECCOMP_FILTER_FLAG_LOG, SpecAllow, SPEC_ALLOW ... to the full spelling.</summary>
+    public static bool TryNormalize(string? value, out string flag)
+    {
+        flag = string.Empty;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        if (Spellings.TryGetValue(value.Trim(), out var found))
+        {
+            flag = found;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Normalises a flag or throws <c>InvalidSeccompFlag</c> naming <paramref name="location"/>.</summary>
+    public static string Normalize(string? value, string location)
+    {
+        if (TryNormalize(value, out var flag))
+        {
+            return flag;
+        }
+
+        throw new TalosSeccompException(
+            "InvalidSeccompFlag",
+            ErrorKind.InvalidArgument,
+            $"'{value}' at {location} is not a seccomp filter flag. Use one of: {string.Join(", ", ShortNames)} (or the SECCOMP_FILTER_FLAG_* spelling).",
+            location);
+    }
+
+    private static Dictionary<string, string> BuildSpellings()
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < All.Count; i++)
+        {
+            var flag = All[i];
+            var suffix = flag["SECCOMP_FILTER_FLAG_".Length..];
+            map[flag] = flag;
+            map[suffix] = flag;
+            map[ShortNames[i]] = flag;
+        }
+
+        return map;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+
+namespace TalosSeccomp.Profiles;
+
+/// <summary>The one <see cref="SeccompProfile"/> → JSON object mapping; every textual form is rendered from its result.</summary>
+internal static class SeccompProfileWriter
+{
+    internal static JsonObject ToJsonObject(SeccompProfile profile)
+    {
+        var json = new JsonObject { ["defaultAction"] = profile.DefaultAction };
+        if (profile.DefaultErrnoRet is { } errno)
+        {
+            json["defaultErrnoRet"] = errno;
+        }
+
+        AddStrings(json, "architectures", profile.Architectures, profile.EmptyArraysToEmit);
+        AddStrings(json, "flags", profile.Flags, profile.EmptyArraysToEmit);
+        if (profile.ListenerPath is not null)
+        {
+            json["listenerPath"] = profile.ListenerPath;
+        }
+
+        if (profile.ListenerMetadata is not null)
+        {
+            json["listenerMetadata"] = profile.ListenerMetadata;
+        }
+
+        if (profile.Syscalls.Count > 0 || profile.EmptyArraysToEmit.Contains("syscalls"))
+        {
+            json["syscalls"] = new JsonArray(profile.Syscalls.Select(r => (JsonNode)ToJsonObject(r)).ToArray());
+        }
+
+        AddUnmodelled(json, profile.AdditionalProperties);
+        return json;
+    }
+
+    private static JsonObject ToJsonObject(SeccompRule rule)
+    {
+        var json = new JsonObject();
+        if (rule.Names.Count > 0 || rule.EmitEmptyNames)
+        {
+            json["names"] = new JsonArray(rule.Names.Select(n => (JsonNode)JsonValue.Create(n)).ToArray());
+        }
+
+        json["action"] = rule.Action;
+        if (rule.ErrnoRet is { } errno)
+        {
+            json["errnoRet"] = errno;
+        }
+
+        if (rule.Args.Count > 0 || rule.EmitEmptyArgs)
+        {
+            json["args"] = new JsonArray(rule.Args.Select(a => (JsonNode)ToJsonObject(a)).ToArray());
+        }
+
+        AddUnmodelled(json, rule.AdditionalProperties);
+        return json;
+    }
+
+    private static JsonObject ToJsonObject(SeccompArgument argument)
+    {
+        var json = new JsonObject
+        {
+            ["index"] = argument.Index,
+            ["value"] = argument.Value,
+        };
+        if (argument.ValueTwo is { } two)
+        {
+            json["valueTwo"] = two;
+        }
+
+        json["op"] = argument.Op;
+        AddUnmodelled(json, argument.AdditionalProperties);
+        return json;
+    }
+
+    private static void AddStrings(JsonObject json, string key, List<string> values, HashSet<string> emptyArrays)
+    {
+        if (values.Count > 0 || emptyArrays.Contains(key))
+        {
+            json[key] = new JsonArray(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+        }
+    }
+
+    private static void AddUnmodelled(JsonObject json, JsonObject unmodelled)
+    {
+        foreach (var (key, value) in unmodelled)
+        {
+            // A known key held here (an explicit null in the source) yields to a value set since.
+            if (!json.ContainsKey(key))
+            {
+                json[key] = value?.DeepClone();
+            }
+        }
+    }
+}

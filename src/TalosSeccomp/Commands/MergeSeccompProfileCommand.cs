@@ -1,0 +1,90 @@
+using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
+using TalosSeccomp.Errors;
+using TalosSeccomp.Profiles;
+
+namespace TalosSeccomp.Commands;
+
+/// <summary>Merges several seccomp profiles into one.</summary>
+/// <remarks>
+/// <para>Merge-SeccompProfile collects every profile from the pipeline (or -Path) and outputs one profile holding the rules of all of them: a syscall one profile has a rule for keeps that rule. Architectures and flags are combined.</para>
+/// <para>Where the profiles give the same syscall (with the same argument conditions) different actions, or have different default actions, -Strategy decides: Strict (the default) takes the more restrictive action, Permissive the less restrictive, in the order Allow, Log, Trace/Notify, Errno/Trap, KillThread, KillProcess (from permissive to strict). Every such conflict is written as a warning naming the syscall, the competing actions and the profiles.</para>
+/// </remarks>
+/// <example>
+/// <code>Import-SeccompProfile ./recorded/*.json | Merge-SeccompProfile -Strategy Permissive | Export-SeccompProfile ./app.json</code>
+/// <para>Combines profiles recorded on several nodes into one, letting a syscall run if any recording allowed it.</para>
+/// </example>
+/// <example>
+/// <code>Merge-SeccompProfile -Path ./base.json, ./hardening.json -WarningVariable conflicts</code>
+/// <para>Adds hardening rules to a base profile; where they disagree the stricter rule wins and $conflicts lists the cases.</para>
+/// </example>
+[Cmdlet(VerbsData.Merge, "SeccompProfile", DefaultParameterSetName = InputObjectSet)]
+[OutputType(typeof(SeccompProfile))]
+public sealed class MergeSeccompProfileCommand : TalosSeccompCmdlet
+{
+    private const string InputObjectSet = "InputObject";
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    private readonly List<SeccompProfile> _profiles = [];
+
+    /// <summary>The profiles to merge; all pipeline input is collected first.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [ValidateNotNull]
+    public SeccompProfile[] InputObject { get; set; } = [];
+
+    /// <summary>Paths of profile files to merge; wildcards are expanded.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Paths of profile files to merge, used exactly as written. FileInfo objects bind here through their PSPath.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less restrictive.</summary>
+    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell load the
+    /// engine while it scans the module, before the module's load context is hooked up.</remarks>
+    [Parameter]
+    [ValidateSet(nameof(SeccompMergeStrategy.Strict), nameof(SeccompMergeStrategy.Permissive))]
+    public string Strategy { get; set; } = nameof(SeccompMergeStrategy.Strict);
+
+    /// <summary>The name of the merged profile (its file name on the node).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == InputObjectSet)
+        {
+            _profiles.AddRange(InputObject);
+            return;
+        }
+
+        _profiles.AddRange(ProfileInput.ReadFiles(this, ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet, lenient: false, (ex, target) => WriteEngineError(ex, target)));
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        try
+        {
+            var result = SeccompProfileMerger.Merge(_profiles, Enum.Parse<SeccompMergeStrategy>(Strategy, ignoreCase: true));
+            foreach (var conflict in result.Conflicts)
+            {
+                WriteWarning(conflict.Detail);
+            }
+
+            result.Profile.Name = Name is null ? null : ProfileName.Validate(Name);
+            WriteObject(result.Profile);
+        }
+        catch (TalosSeccompException ex)
+        {
+            ThrowEngineError(ex);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using TalosSeccomp.Audit;
+using TalosSeccomp.Errors;
+using TalosSeccomp.Profiles;
+using Xunit;
+
+namespace TalosSeccomp.Tests.Audit;
+
+public class SeccompProfileRecorderTests
+{
+    private static List<SeccompAuditEvent> Parse(params string[] lines)
+    {
+        var events = new List<SeccompAuditEvent>();
+        foreach (var line in lines)
+        {
+            if (SeccompAuditParser.TryParse(line, "10.5.0.3", null, out var evt, out _) && evt is not null)
+            {
+                events.Add(evt);
+            }
+        }
+
+        return events;
+    }
+
+    private static string Record(string arch, long syscall, string comm = "app", ulong serial = 1) =>
+        $"type=SECCOMP msg=audit(1795811642.290:{serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=7 comm=\"{comm}\" exe=\"/app\" sig=0 arch={arch} syscall={syscall} compat=0 ip=0x40828e code=0x7ffc0000";
+
+    [Fact]
+    public void AllowsEverySyscallSeenOnceSortedWithTheDefaultAction()
+    {
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(Record("c000003e", 59), Record("c000003e", 1, serial: 2), Record("c000003e", 59, serial: 3), Record("c000003e", 0, serial: 4)))
+        {
+            recorder.Add(e);
+        }
+
+        var profile = recorder.Build("Errno");
+
+        Assert.Equal(SeccompAction.Errno, profile.DefaultAction);
+        Assert.Equal(["SCMP_ARCH_X86_64"], profile.Architectures);
+        var rule = Assert.Single(profile.Syscalls);
+        Assert.Equal(SeccompAction.Allow, rule.Action);
+        Assert.Equal(["execve", "read", "write"], rule.Names);
+        Assert.Equal(
+            "{\"architectures\":[\"SCMP_ARCH_X86_64\"],\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\",\"names\":[\"execve\",\"read\",\"write\"]}]}",
+            profile.ToNodeJson());
+    }
+
+    [Fact]
+    public void NamesEachSyscallFromItsOwnArchitecture()
+    {
+        var recorder = new SeccompProfileRecorder();
+        // aarch64 56 = openat; x86_64 56 = clone; x32 0x40000000|0 = read.
+        foreach (var e in Parse(Record("c00000b7", 56), Record("c000003e", 56, serial: 2), Record("c000003e", 0x40000000, serial: 3)))
+        {
+            recorder.Add(e);
+        }
+
+        var profile = recorder.Build("Errno");
+
+        Assert.Equal(["SCMP_ARCH_AARCH64", "SCMP_ARCH_X32", "SCMP_ARCH_X86_64"], profile.Architectures);
+        Assert.Equal(["clone", "openat", "read"], Assert.Single(profile.Syscalls).Names);
+        Assert.Contains(recorder.Summary(), s => s is { Architecture: "aarch64", Syscall: "openat", Count: 1 });
+    }
+
+    [Fact]
+    public void SummaryCountsPerProcessAndSyscall()
+    {
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(Record("c000003e", 1, "a"), Record("c000003e", 1, "a", 2), Record("c000003e", 1, "b", 3)))
+        {
+            recorder.Add(e);
+        }
+
+        var summary = recorder.Summary();
+        Assert.Equal(new RecordedSyscall("a", "x86_64", "write", 2), summary[0]);
+        Assert.Equal(new RecordedSyscall("b", "x86_64", "write", 1), summary[1]);
+        Assert.Equal(3, recorder.EventCount);
+    }
+
+    [Fact]
+    public void MergesIntoABaseProfileKeepingItsRules()
+    {
+        var baseProfile = SeccompProfile.Parse("""{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_KILL_PROCESS"},{"names":["getpid"],"action":"SCMP_ACT_ALLOW"}]}""");
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(Record("c000003e", 1)))
+        {
+            recorder.Add(e);
+        }
+
+        var profile = recorder.Build("Errno", baseProfile: baseProfile);
+
+        var allowed = profile.Syscalls.Where(r => r.Action == SeccompAction.Allow).SelectMany(r => r.Names).ToHashSet();
+        Assert.Contains("write", allowed);
+        Assert.Contains("getpid", allowed);
+        Assert.Contains(profile.Syscalls, r => r.Action == SeccompAction.KillProcess && r.Names.Contains("ptrace"));
+    }
+
+    [Fact]
+    public void ReportsUnknownSyscallsInsteadOfGuessing()
+    {
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(Record("c000003e", 99999), Record("c000003e", 1, serial: 2)))
+        {
+            recorder.Add(e);
+        }
+
+        var profile = recorder.Build("Errno");
+
+        Assert.Equal(["write"], Assert.Single(profile.Syscalls).Names);
+        Assert.Equal(1, Assert.Single(recorder.UnnamedSyscalls).Value);
+    }
+
+    [Fact]
+    public void NothingRecordedIsAClearError()
+    {
+        var ex = Assert.Throws<TalosSeccompException>(() => new SeccompProfileRecorder().Build("Errno"));
+        Assert.Equal(("NoAuditEventsRecorded", ErrorKind.InvalidData), (ex.ErrorId, ex.Kind));
+    }
+
+    [Fact]
+    public void RealRecordsFromTheCapturedContainerRunNameOnlyKnownSyscalls()
+    {
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(AuditTestData.Lines("auditd.log").ToArray()))
+        {
+            recorder.Add(e);
+        }
+
+        var profile = recorder.Build("Errno");
+
+        Assert.Contains("execve", Assert.Single(profile.Syscalls).Names);
+        Assert.Empty(recorder.UnnamedSyscalls);
+        // The capture is a rate-limited excerpt, so the validator may rightly say the profile could not start a
+        // container; what it must never say is that the recorder invented or misnamed a syscall.
+        Assert.DoesNotContain(SeccompProfileValidator.Validate(profile), d => d.Code is SeccompDiagnosticCode.UnknownSyscall or SeccompDiagnosticCode.UnknownArchitecture);
+    }
+}

@@ -1,0 +1,77 @@
+# ConvertFrom-SeccompAuditRecord against the built module, with the real captures from the xunit test data.
+Describe 'ConvertFrom-SeccompAuditRecord' {
+    BeforeAll {
+        Import-Module (Join-Path $env:TALOSSECCOMP_MODULE_PATH 'TalosSeccomp.psd1') -Force
+        $script:Data = Join-Path $PSScriptRoot '../TalosSeccomp.Tests/TestData/Audit'
+        $script:Guide = Get-Content (Join-Path $Data 'talosctl-dmesg-guide.txt') | Where-Object { $_ -notlike '#*' }
+        $script:Auditd = Get-Content (Join-Path $Data 'auditd.log') | Where-Object { $_ -notlike '#*' }
+    }
+
+    It 'turns talosctl dmesg output into events tagged with the node prefix and skips kernel lines' {
+        $events = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue
+        $events | Should -HaveCount 10
+        $events[0].GetType().FullName | Should -Be 'TalosSeccomp.Audit.SeccompAuditEvent'
+        $events.Node | Sort-Object -Unique | Should -Be '10.5.0.3'
+        $events[-1].ProcessName | Should -Be 'http-echo'
+        $events[-1].Syscall | Should -Be 'arch_prctl'
+    }
+
+    It 'warns that records were suppressed' {
+        $null = $Guide | ConvertFrom-SeccompAuditRecord -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -HaveCount 1
+        "$($warnings[0])" | Should -BeLike '*10.5.0.3*14*'
+    }
+
+    It 'applies the Node parameter to lines without a prefix' {
+        $events = $Auditd | ConvertFrom-SeccompAuditRecord -Node 'cp-1'
+        $events | Should -HaveCount $Auditd.Count
+        $events.Node | Sort-Object -Unique | Should -Be 'cp-1'
+        $events.Source | Sort-Object -Unique | Should -Be 'Auditd'
+    }
+
+    It 'filters by wildcard on process, executable, syscall and action' {
+        ($Auditd | ConvertFrom-SeccompAuditRecord -Action Kill*).Action | Should -Be @('KillProcess', 'KillThread')
+        ($Auditd | ConvertFrom-SeccompAuditRecord -ProcessName 'runc*' -Syscall 'close').Count | Should -BeGreaterThan 0
+        $Auditd | ConvertFrom-SeccompAuditRecord -ProcessName 'runc*' -Syscall 'close' | ForEach-Object { $_.ProcessName | Should -BeLike 'runc*'; $_.Syscall | Should -Be 'close' }
+        ($Auditd | ConvertFrom-SeccompAuditRecord -Executable '/root/*' -Action Errno).ProcessName | Should -Be @('errno-test', 'errnodata')
+    }
+
+    It 'reads several records from one string (Get-Content -Raw)' {
+        $raw = Get-Content (Join-Path $Data 'auditd.log') -Raw
+        ($raw | ConvertFrom-SeccompAuditRecord).Count | Should -Be $Auditd.Count
+    }
+
+    It 'warns about a malformed record and keeps going' {
+        $lines = @('audit: type=1326 audit(1659008985.445:25): auid=4294967295 uid=0', $Auditd[0])
+        $events = $lines | ConvertFrom-SeccompAuditRecord -Node n1 -WarningVariable warnings -WarningAction SilentlyContinue
+        $events | Should -HaveCount 1
+        "$($warnings[0])" | Should -BeLike "*node n1*missing field 'gid'*"
+    }
+
+    It 'rejects an action pattern that names no action with a specific error' {
+        { 'x' | ConvertFrom-SeccompAuditRecord -Action Nope -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidSeccompAuditAction,TalosSeccomp.Commands.ConvertFromSeccompAuditRecordCommand'
+    }
+
+    It 'rejects an unclosed bracket in a pattern' {
+        { 'x' | ConvertFrom-SeccompAuditRecord -Syscall 'open[' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidWildcardPattern,TalosSeccomp.Commands.ConvertFromSeccompAuditRecordCommand'
+    }
+
+    It 'completes action names' {
+        $script = 'ConvertFrom-SeccompAuditRecord -Action Kil'
+        $result = TabExpansion2 -inputScript $script -cursorColumn $script.Length
+        $result.CompletionMatches.CompletionText | Should -Be @('KillProcess', 'KillThread')
+    }
+
+    It 'formats events as a table with the live-tail columns' {
+        $text = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | Select-Object -First 1 | Format-Table | Out-String -Width 200
+        $text | Should -Match 'Time\s+Node\s+ProcessName\s+Syscall\s+Action\s+Architecture\s+Pid'
+        $text | Should -Match '2022-07-28T11:49:45.445Z\s+10.5.0.3\s+runc:\[2:INIT\]\s+close\s+Log\s+x86_64\s+2784'
+    }
+
+    It 'has help with examples' {
+        $help = Get-Help ConvertFrom-SeccompAuditRecord -Full
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+    } -Skip:(-not (Get-ChildItem (Join-Path $env:TALOSSECCOMP_MODULE_PATH 'en-US') -Filter '*-help.xml' -ErrorAction Ignore))
+}

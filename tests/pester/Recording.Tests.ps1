@@ -1,0 +1,30 @@
+# New-SeccompProfile -FromAuditEvent as users run it: audit events piped in, a least-privilege profile out.
+Describe 'New-SeccompProfile -FromAuditEvent' {
+    BeforeAll {
+        Import-Module (Join-Path $env:TALOSSECCOMP_MODULE_PATH 'TalosSeccomp.psd1') -Force
+        $script:Guide = Get-Content (Join-Path $PSScriptRoot '../TalosSeccomp.Tests/TestData/Audit/talosctl-dmesg-guide.txt') | Where-Object { $_ -notlike '#*' }
+    }
+
+    It 'allows exactly the syscalls of the guide''s dmesg output, sorted, with Errno as the default' {
+        $profile = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | New-SeccompProfile -FromAuditEvent
+        $profile.DefaultAction | Should -Be 'SCMP_ACT_ERRNO'
+        $profile.Architectures | Should -Be @('SCMP_ARCH_X86_64')
+        # syscalls 3, 257, 202, 1, 39, 59, 158 on x86_64
+        $profile.Syscalls[0].Names | Should -Be @('arch_prctl', 'close', 'execve', 'futex', 'getpid', 'openat', 'write')
+        $profile.Syscalls[0].Action | Should -Be 'SCMP_ACT_ALLOW'
+    }
+
+    It 'takes -DefaultAction and -Name, and lists what was seen with -Verbose' {
+        $profile = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue |
+            New-SeccompProfile -FromAuditEvent -DefaultAction KillProcess -Name 'echo.json' -Verbose 4>&1
+        $verbose = @($profile | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $result = $profile | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $result.DefaultAction | Should -Be 'SCMP_ACT_KILL_PROCESS'
+        $result.Name | Should -Be 'echo.json'
+        ($verbose.Message -join "`n") | Should -Match 'runc:\[2:INIT\]\s+x86_64\s+close\s+x3'
+    }
+
+    It 'fails clearly when nothing was recorded' {
+        { @() | New-SeccompProfile -FromAuditEvent -ErrorAction Stop } | Should -Throw -ErrorId 'NoAuditEventsRecorded,TalosSeccomp.Commands.NewSeccompProfileCommand'
+    }
+}
