@@ -87,7 +87,7 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
             $sets = @($Command.ParameterSets | ForEach-Object { $_.Parameters | Where-Object Name -eq $parameterName })
 
             $documented.required | Should -Be (-not ($sets.IsMandatory -contains $false)).ToString().ToLowerInvariant() -Because "-$parameterName required"
-            $byPipeline = ($sets.ValueFromPipeline + $sets.ValueFromPipelineByPropertyName) -contains $true
+            $byPipeline = (@($sets.ValueFromPipeline) + @($sets.ValueFromPipelineByPropertyName)) -contains $true
             $documented.pipelineInput -like 'True*' | Should -Be $byPipeline -Because "-$parameterName pipeline input"
             $positions = @($sets | Where-Object Position -ge 0 | ForEach-Object Position)
             if ($positions.Count) { $documented.position | Should -Be ([string] $positions[0]) } else { $documented.position | Should -Be 'named' }
