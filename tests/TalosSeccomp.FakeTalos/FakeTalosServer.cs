@@ -206,12 +206,13 @@ public sealed class FakeTalosServer : IAsyncDisposable
         app.MapGrpcService<FakeMachineService>();
         app.MapGrpcService<FakeStateService>();
 
-        // machined's filter refuses every COSI write before it reaches the state.
-        app.MapPost("/cosi.resource.State/{method:regex(^(Create|Update|Destroy|Teardown.*)$)}", (HttpContext http) =>
+        // machined's filter refuses every COSI write before it reaches the state; other unknown methods are Unimplemented.
+        app.MapPost("/cosi.resource.State/{method}", (string method, HttpContext http) =>
         {
+            var isWrite = method is "Create" or "Update" or "Destroy" || method.StartsWith("Teardown", StringComparison.Ordinal);
             http.Response.ContentType = "application/grpc";
-            http.Response.Headers["grpc-status"] = "7";
-            http.Response.Headers["grpc-message"] = "write access is not allowed";
+            http.Response.Headers["grpc-status"] = isWrite ? "7" : "12";
+            http.Response.Headers["grpc-message"] = isWrite ? "write access is not allowed" : $"unknown method {method} for service cosi.resource.State";
             return Task.CompletedTask;
         });
 

@@ -77,8 +77,16 @@ internal sealed class TlsConnectionMiddleware
         }
         finally
         {
-            await plaintext.Input.CompleteAsync().ConfigureAwait(false);
-            await plaintext.Output.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await plaintext.Input.CompleteAsync().ConfigureAwait(false);
+                await plaintext.Output.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The TLS connection is already closed; there is nothing left to flush.
+            }
+
             await tls.DisposeAsync().ConfigureAwait(false);
             connection.Transport = originalTransport;
         }
