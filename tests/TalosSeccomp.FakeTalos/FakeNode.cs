@@ -104,6 +104,12 @@ public sealed class FakeNode
     /// <summary>False: Logs for <c>auditd</c> fails as on a node with the auditd service disabled.</summary>
     public bool HasAuditdService { get; set; } = true;
 
+    /// <summary>Open Dmesg and kernel-log streams on this node (tests wait for a follower before injecting).</summary>
+    public int OpenKernelLogStreams => KernelLog.SubscriberCount;
+
+    /// <summary>Open auditd-log streams on this node.</summary>
+    public int OpenAuditdLogStreams => AuditdLog.SubscriberCount;
+
     /// <summary>The Talos version the node reports.</summary>
     public string TalosVersion { get; }
 

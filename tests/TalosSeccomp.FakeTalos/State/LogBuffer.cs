@@ -35,6 +35,11 @@ internal sealed class LogBuffer
         }
     }
 
+    public int SubscriberCount
+    {
+        get { lock (gate) { return subscribers.Count; } }
+    }
+
     public IReadOnlyList<string> Snapshot()
     {
         lock (gate)

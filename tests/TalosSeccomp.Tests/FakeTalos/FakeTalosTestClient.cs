@@ -18,9 +18,12 @@ internal sealed class FakeTalosTestClient : IDisposable
     {
         var settings = TalosConnectionSettings.FromPem([server.Endpoint], server.Pki.CaCertificatePem, identity.CertificatePem, identity.KeyPem);
         connection = new TalosConnection(settings);
+        Invoker = connection.Channel.CreateCallInvoker();
         Machine = new MachineService.MachineServiceClient(connection.Channel);
         State = new State.StateClient(connection.Channel);
     }
+
+    public CallInvoker Invoker { get; }
 
     public MachineService.MachineServiceClient Machine { get; }
 
