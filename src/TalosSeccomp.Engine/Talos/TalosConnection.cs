@@ -91,8 +91,7 @@ public sealed class TalosConnection : IDisposable
             }
 
             // A TLS failure is not an outage: report it instead of trying the next endpoint.
-            var client = new TalosTlsClient(new BcTlsCrypto(new SecureRandom()), Settings.Credentials, endpoint);
-            var stream = await AsyncTlsStream.ConnectAsync(new NetworkStream(socket, ownsSocket: true), client, endpoint.ToString(), cancellationToken).ConfigureAwait(false);
+            var stream = await HandshakeAsync(socket, endpoint, Settings.Credentials, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _handshakes);
             TlsVersion = stream.ProtocolVersion;
             Volatile.Write(ref _preferredEndpoint, index);
@@ -102,7 +101,14 @@ public sealed class TalosConnection : IDisposable
         throw new TalosEndpointsUnreachableException(endpoints.Select(e => e.ToString()).ToList(), string.Join("; ", failures), last);
     }
 
-    private static async Task<Socket> OpenSocketAsync(TalosEndpoint endpoint, CancellationToken cancellationToken)
+    /// <summary>Runs our TLS client over a connected socket (which the returned stream owns).</summary>
+    internal static async Task<AsyncTlsStream> HandshakeAsync(Socket socket, TalosEndpoint endpoint, TalosCredentials credentials, CancellationToken cancellationToken)
+    {
+        var client = new TalosTlsClient(new BcTlsCrypto(new SecureRandom()), credentials, endpoint);
+        return await AsyncTlsStream.ConnectAsync(new NetworkStream(socket, ownsSocket: true), client, endpoint.ToString(), cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<Socket> OpenSocketAsync(TalosEndpoint endpoint, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(EndpointConnectTimeout);

@@ -38,7 +38,9 @@ public sealed class OpenSslInteropTests : IClassFixture<FakeTalosFixture>
         Assert.Equal(versionFlag == "-tls1_3" ? "TLS 1.3" : "TLS 1.2", tls.ProtocolVersion);
         // s_server -www describes the session it negotiated, including the client certificate it verified.
         Assert.Contains("Client certificate", page);
-        Assert.Contains("O = os:admin", page);
+        Assert.Contains("Subject: O=os:admin, CN=fake-client", page);
+        Assert.Contains("Verify return code: 0 (ok)", page);
+        Assert.Contains("Peer signature type: ed25519", page);
         Assert.Contains(versionFlag == "-tls1_3" ? "TLSv1.3" : "TLSv1.2", page);
     }
 
@@ -126,7 +128,7 @@ public sealed class OpenSslInteropTests : IClassFixture<FakeTalosFixture>
                 RedirectStandardError = true,
                 WorkingDirectory = directory,
             };
-            foreach (var arg in new[] { "s_server", "-accept", $"127.0.0.1:{port}", "-cert", "server.crt", "-key", "server.key", "-CAfile", "ca.crt", "-Verify", "1", "-www", "-naccept", "1" }.Concat(extra))
+            foreach (var arg in new[] { "s_server", "-accept", $"127.0.0.1:{port}", "-cert", "server.crt", "-key", "server.key", "-CAfile", "ca.crt", "-Verify", "1", "-verify_return_error", "-www", "-naccept", "1" }.Concat(extra))
             {
                 info.ArgumentList.Add(arg);
             }

@@ -128,7 +128,8 @@ public sealed class TalosConfigTests : IClassFixture<FakeTalosFixture>, IDisposa
         var other = TalosConnectionSettings.FromContext(file, "other");
         var overridden = TalosConnectionSettings.FromContext(file, endpoints: ["https://api.example.com", "[fd00::1]:50001"], nodes: ["10.1.1.1"]);
 
-        Assert.Equal(("fake", new[] { "os:admin" }), (current.ContextName, current.Roles.ToArray()));
+        Assert.Equal("fake", current.ContextName);
+        Assert.Equal(new[] { "os:admin" }, current.Roles);
         Assert.Equal(("other", "10.9.9.9", "10.9.9.10"), (other.ContextName, other.Endpoints[0].Host, other.Nodes[0]));
         Assert.Equal(new[] { new TalosEndpoint("api.example.com", 443), new TalosEndpoint("fd00::1", 50001) }, overridden.Endpoints);
         Assert.Equal(new[] { "10.1.1.1" }, overridden.Nodes);

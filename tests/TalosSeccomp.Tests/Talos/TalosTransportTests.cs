@@ -89,7 +89,7 @@ public sealed class TalosTransportTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<TalosSeccompException>(() => client.VersionAsync(null));
 
         Assert.Equal(("TalosTlsFailure", ErrorKind.SecurityError), (error.ErrorId, error.Kind));
-        Assert.Contains("the node refused this client", error.Message);
+        Assert.Contains("the node refused this client", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -172,13 +172,13 @@ internal sealed class AsyncTlsStream : Stream
             {
                 _protocol.WriteApplicationData(buffer.Span);
             }
+
+            await SendPendingAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TlsException or IOException && ex is not TalosTlsException)
         {
             throw Classify(ex, handshakeDone: true);
         }
-
-        await SendPendingAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void Offer(int count)
@@ -250,6 +250,12 @@ internal sealed class AsyncTlsStream : Stream
                     $"TLS protocol error ({AlertDescription.GetText(alert.AlertDescription)}{(string.IsNullOrEmpty(alert.Message) ? string.Empty : ": " + alert.Message)})", ex);
             case TlsNoCloseNotifyException:
                 return new TalosTlsException(TlsFailureSide.Node, _endpoint, "the node closed the connection without a TLS close_notify", ex);
+            case IOException when !handshakeDone:
+                return new TalosTlsException(TlsFailureSide.Node, _endpoint, $"the connection was lost during the TLS handshake ({ex.Message})", ex);
+            case IOException when !_receivedApplicationData:
+                // The node checks our certificate after the TLS 1.3 handshake; a refusal can arrive as a reset instead of an alert.
+                return new TalosTlsException(TlsFailureSide.Node, _endpoint,
+                    $"the node dropped the connection right after the TLS handshake ({ex.Message}); it most likely refused the client certificate", ex);
             default:
                 return new TalosTlsException(TlsFailureSide.Client, _endpoint, ex.Message, ex);
         }
