@@ -7,12 +7,12 @@ BeforeAll {
 
     $script:StateDir = Join-Path ([IO.Path]::GetTempPath()) ("talos-pester-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $StateDir | Out-Null
-    $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $fakeDll, '--state-dir', $StateDir, '--nodes', '3') { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardInput = $true   # the fake runs until its stdin closes
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $script:Fake = [Diagnostics.Process]::Start($info)
+    $startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in $fakeDll, '--state-dir', $StateDir, '--nodes', '3') { $startInfo.ArgumentList.Add($a) }
+    $startInfo.RedirectStandardInput = $true   # the fake runs until its stdin closes
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.RedirectStandardError = $true
+    $script:Fake = [Diagnostics.Process]::Start($startInfo)
     $endpointFile = Join-Path $StateDir 'endpoint.json'
     $deadline = [DateTime]::UtcNow.AddSeconds(60)
     while (-not (Test-Path $endpointFile)) {

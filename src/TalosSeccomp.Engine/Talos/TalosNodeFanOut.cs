@@ -57,7 +57,8 @@ public static class TalosNodeFanOut
             }
         }
 
-        var all = Task.WhenAll(targets.Select(node => Task.Run(() => RunOne(node), CancellationToken.None)));
+        // Started in order: the throttle queues waiters first come, first served, so a limit of 1 keeps node order.
+        var all = Task.WhenAll(targets.Select(RunOne).ToList());
         _ = all.ContinueWith(_ => results.Writer.TryComplete(), TaskScheduler.Default);
 
         try

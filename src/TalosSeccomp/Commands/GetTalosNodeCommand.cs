@@ -33,6 +33,9 @@ public sealed class GetTalosNodeCommand : TalosCommandBase
     protected override string ProgressActivity => "Get-TalosNode";
 
     /// <inheritdoc />
+    protected override bool ProcessNodesConcurrently => FromCluster;
+
+    /// <inheritdoc />
     protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
     {
         if (FromCluster)

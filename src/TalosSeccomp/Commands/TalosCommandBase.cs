@@ -64,6 +64,12 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 16;
 
+    /// <summary>
+    /// False when <see cref="ProcessNodeAsync"/> makes no network call for some targets' work and output
+    /// should keep the target order; the nodes are then processed one after another.
+    /// </summary>
+    protected virtual bool ProcessNodesConcurrently => true;
+
     /// <summary>Text of the progress bar shown while several nodes are called.</summary>
     protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
 
@@ -136,7 +142,7 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
                 var (_, group, node) = byKey[key!];
                 await ProcessNodeAsync(new TalosNodeTarget(node, group.Settings, timeout), sink, ct).ConfigureAwait(false);
                 return true;
-            }, ThrottleLimit, cancellationToken).ConfigureAwait(false))
+            }, ProcessNodesConcurrently ? ThrottleLimit : 1, cancellationToken).ConfigureAwait(false))
             {
                 var (_, group, node) = byKey[result.Node!];
                 var display = node ?? group.Settings.Endpoints[0].Host;
