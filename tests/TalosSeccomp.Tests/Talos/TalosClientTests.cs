@@ -211,6 +211,7 @@ public sealed class TalosClientTests : IClassFixture<FakeTalosFixture>
     [Fact]
     public async Task ManyCallsShareOneHandshake()
     {
+        var handshakesBefore = _fake.Server.CompletedHandshakes; // tests of one class run one at a time
         var connection = new TalosConnection(TalosConnectionSettings.Resolve(_fake.AdminConfig));
         using (connection)
         {
@@ -222,6 +223,7 @@ public sealed class TalosClientTests : IClassFixture<FakeTalosFixture>
 
             await Task.WhenAll(Enumerable.Range(0, 20).Select(i => new TalosClient(connection).HostnameAsync(Node(i % 3))));
             Assert.Equal(1, connection.HandshakeCount);
+            Assert.Equal(1, _fake.Server.CompletedHandshakes - handshakesBefore);
         }
     }
 
