@@ -1,2 +1,3 @@
-// Entry point placeholder: the fake node's host is built in FakeTalosServer.
-return 0;
+using TalosSeccomp.FakeTalos;
+
+return await FakeTalosProgram.RunAsync(args).ConfigureAwait(false);

@@ -7,6 +7,43 @@ namespace TalosSeccomp.Talos;
 public static partial class TalosConnectionPool
 {
     private static readonly List<IDisposable> Open = new();
+    private static readonly Dictionary<string, TalosConnection> ByIdentity = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Returns the pooled connection for <paramref name="settings"/> (same endpoints and credentials ⇒ same
+    /// connection), opening one on first use. Connecting itself happens on the first call.
+    /// </summary>
+    public static TalosConnection Get(TalosConnectionSettings settings)
+    {
+        lock (Open)
+        {
+            if (!ByIdentity.TryGetValue(settings.IdentityKey, out var connection))
+            {
+                connection = new TalosConnection(settings);
+                ByIdentity[settings.IdentityKey] = connection;
+                Open.Add(connection);
+            }
+
+            return connection;
+        }
+    }
+
+    /// <summary>A <see cref="TalosClient"/> over the pooled connection for <paramref name="settings"/>.</summary>
+    /// <param name="settings">Where to connect and with which credentials.</param>
+    /// <param name="timeout">Deadline of each unary call and finite stream; null for <see cref="TalosClient.DefaultTimeout"/>.</param>
+    public static TalosClient GetClient(TalosConnectionSettings settings, TimeSpan? timeout = null) => new(Get(settings), timeout);
+
+    /// <summary>Number of pooled connections.</summary>
+    public static int Count
+    {
+        get
+        {
+            lock (Open)
+            {
+                return ByIdentity.Count;
+            }
+        }
+    }
 
     /// <summary>Closes every pooled connection. Called when the module is removed.</summary>
     public static void CloseAll()
@@ -16,6 +53,7 @@ public static partial class TalosConnectionPool
         {
             toClose = Open.ToArray();
             Open.Clear();
+            ByIdentity.Clear();
         }
 
         foreach (var item in toClose)

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Text;
+using Google.Protobuf;
+using TalosSeccomp.Errors;
+using TalosSeccomp.Talos.Wire.Cluster;
+using TalosSeccomp.Talos.Wire.Config;
+using TalosSeccomp.Talos.Wire.Cri;
+using YamlDotNet.RepresentationModel;
+using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;
+
+namespace TalosSeccomp.Talos;
+
+/// <summary>
+/// COSI resource types and namespaces the module reads, and decoding of their specs (facts sheet §9):
+/// the MachineConfig body, SeccompProfile resources (YAML kept verbatim) and cluster Members.
+/// </summary>
+public static class TalosResources
+{
+    /// <summary>MachineConfig resource type (Sensitive: admin only).</summary>
+    public const string MachineConfigType = "MachineConfigs.config.talos.dev";
+    /// <summary>Namespace of MachineConfig.</summary>
+    public const string ConfigNamespace = "config";
+    /// <summary>Id of the active machine config.</summary>
+    public const string ActiveMachineConfigId = "v1alpha1";
+    /// <summary>SeccompProfile resource type.</summary>
+    public const string SeccompProfileType = "SeccompProfiles.cri.talos.dev";
+    /// <summary>Namespace of SeccompProfile.</summary>
+    public const string CriNamespace = "cri";
+    /// <summary>Cluster member resource type.</summary>
+    public const string MemberType = "Members.cluster.talos.dev";
+    /// <summary>Namespace of Member.</summary>
+    public const string ClusterNamespace = "cluster";
+    /// <summary>Annotation present (v1.12+) when yaml_spec of MachineConfig is a YAML-encoded string.</summary>
+    public const string YamlSpecAnnotation = "talos.dev/yaml-spec";
+
+    /// <summary>True for resource types Talos marks Sensitive (readable by os:admin only).</summary>
+    public static bool IsSensitive(string resourceType) => string.Equals(resourceType, MachineConfigType, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The full multi-document machine config text of a MachineConfig resource: <c>proto_spec</c> as
+    /// MachineConfigSpec.yaml_marshalled, else <c>yaml_spec</c> — YAML-decoded when the resource has
+    /// annotations (v1.12+), taken as is when it has none (older nodes), like talosctl's extractMachineConfigBody.
+    /// </summary>
+    /// <exception cref="TalosSeccompException">TalosResourceUndecodable.</exception>
+    public static string DecodeMachineConfig(CosiResource resource, string? node = null)
+    {
+        var spec = resource.Spec;
+        if (spec?.ProtoSpec is { Length: > 0 } proto)
+        {
+            try
+            {
+                var body = MachineConfigSpec.Parser.ParseFrom(proto).YamlMarshalled;
+                if (!body.IsEmpty)
+                {
+                    return body.ToStringUtf8();
+                }
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                // fall back to yaml_spec below
+            }
+        }
+
+        if (string.IsNullOrEmpty(spec?.YamlSpec))
+        {
+            throw Undecodable(resource, node, "it has neither proto_spec nor yaml_spec");
+        }
+
+        if (resource.Metadata?.Annotations is not { Count: > 0 })
+        {
+            return spec.YamlSpec;
+        }
+
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(spec.YamlSpec));
+            if (stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlScalarNode { Value: { } text })
+            {
+                return text;
+            }
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            throw Undecodable(resource, node, $"its yaml_spec is not YAML ({ex.Message})");
+        }
+
+        throw Undecodable(resource, node, "its yaml_spec is not a YAML string");
+    }
+
+    /// <summary>
+    /// Decodes a SeccompProfile resource. The <c>value</c> is kept as the YAML node and its text from
+    /// <c>yaml_spec</c>, so profile code converts it exactly (numbers stay integers); only when there is no
+    /// yaml_spec is the proto Struct used (where every number became a double).
+    /// </summary>
+    /// <exception cref="TalosSeccompException">TalosResourceUndecodable.</exception>
+    public static TalosSeccompProfileResource DecodeSeccompProfile(CosiResource resource, string? node = null)
+    {
+        var id = resource.Metadata?.Id ?? string.Empty;
+        var version = resource.Metadata?.Version ?? string.Empty;
+        if (!string.IsNullOrWhiteSpace(resource.Spec?.YamlSpec))
+        {
+            try
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(resource.Spec.YamlSpec));
+                if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode mapping)
+                {
+                    var name = mapping.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode s ? s.Value ?? id : id;
+                    mapping.Children.TryGetValue(new YamlScalarNode("value"), out var value);
+                    value ??= new YamlMappingNode();
+                    return new TalosSeccompProfileResource(node, id, name, version, ToYaml(value), value, FromStruct: false);
+                }
+            }
+            catch (YamlDotNet.Core.YamlException ex)
+            {
+                throw Undecodable(resource, node, $"its yaml_spec is not YAML ({ex.Message})");
+            }
+        }
+
+        if (resource.Spec?.ProtoSpec is { Length: > 0 } proto)
+        {
+            try
+            {
+                var spec = SeccompProfileSpec.Parser.ParseFrom(proto);
+                var json = spec.Value is null ? "{}" : JsonFormatter.Default.Format(spec.Value);
+                var stream = new YamlStream();
+                stream.Load(new StringReader(json));
+                var value = stream.Documents[0].RootNode;
+                return new TalosSeccompProfileResource(node, id, string.IsNullOrEmpty(spec.Name) ? id : spec.Name, version, json, value, FromStruct: true);
+            }
+            catch (InvalidProtocolBufferException ex)
+            {
+                throw Undecodable(resource, node, $"its proto_spec is not a SeccompProfileSpec ({ex.Message})");
+            }
+        }
+
+        throw Undecodable(resource, node, "it has neither yaml_spec nor proto_spec");
+    }
+
+    /// <summary>Decodes a Members.cluster.talos.dev resource (proto_spec MemberSpec; yaml_spec as fallback).</summary>
+    /// <exception cref="TalosSeccompException">TalosResourceUndecodable.</exception>
+    public static TalosClusterMember DecodeMember(CosiResource resource, string? node = null)
+    {
+        var id = resource.Metadata?.Id ?? string.Empty;
+        if (resource.Spec?.ProtoSpec is { Length: > 0 } proto)
+        {
+            try
+            {
+                var spec = MemberSpec.Parser.ParseFrom(proto);
+                return new TalosClusterMember(id, spec.NodeId, spec.Hostname,
+                    spec.Addresses.Where(a => a.Ip.Length is 4 or 16).Select(a => new IPAddress(a.Ip.Span).ToString()).ToList(),
+                    spec.MachineType switch
+                    {
+                        Wire.Enums.MachineType.TypeInit => "init",
+                        Wire.Enums.MachineType.TypeControlPlane => "controlplane",
+                        Wire.Enums.MachineType.TypeWorker => "worker",
+                        _ => "unknown",
+                    },
+                    spec.OperatingSystem);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                // fall back to yaml_spec
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(resource.Spec?.YamlSpec))
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(resource.Spec.YamlSpec));
+            if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode map)
+            {
+                string Scalar(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode s ? s.Value ?? string.Empty : string.Empty;
+                var addresses = map.Children.TryGetValue(new YamlScalarNode("addresses"), out var a) && a is YamlSequenceNode seq
+                    ? seq.Children.OfType<YamlScalarNode>().Select(x => x.Value ?? string.Empty).ToList()
+                    : new List<string>();
+                return new TalosClusterMember(id, Scalar("nodeId"), Scalar("hostname"), addresses, Scalar("machineType"), Scalar("operatingSystem"));
+            }
+        }
+
+        throw Undecodable(resource, node, "it has no decodable spec");
+    }
+
+    private static string ToYaml(YamlNode node)
+    {
+        var stream = new YamlStream(new YamlDocument(node));
+        var writer = new StringWriter();
+        stream.Save(writer, assignAnchors: false);
+        var text = writer.ToString();
+        // YamlStream.Save writes document end markers ("..."); the value text is a fragment, not a stream.
+        var lines = text.Replace("\r\n", "\n").Split('\n').ToList();
+        while (lines.Count > 0 && (lines[^1].Length == 0 || lines[^1] == "..."))
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return string.Join("\n", lines) + "\n";
+    }
+
+    private static TalosSeccompException Undecodable(CosiResource resource, string? node, string why) =>
+        new("TalosResourceUndecodable", ErrorKind.InvalidData,
+            $"The {resource.Metadata?.Type} resource '{resource.Metadata?.Id}'{(node is null ? string.Empty : " on " + node)} cannot be decoded: {why}.",
+            node ?? resource.Metadata?.Id);
+}
+
+/// <summary>A SeccompProfiles.cri.talos.dev resource as read from a node.</summary>
+/// <param name="Node">The node it was read from.</param>
+/// <param name="Id">Resource id (the profile file name).</param>
+/// <param name="Name">Profile name from the spec.</param>
+/// <param name="Version">COSI resource version.</param>
+/// <param name="ValueYaml">The profile (<c>value</c>) as YAML text; JSON text when it came from the Struct fallback.</param>
+/// <param name="Value">The same as a YamlDotNet node.</param>
+/// <param name="FromStruct">True when decoded from proto_spec's Struct (numbers are doubles there).</param>
+public sealed record TalosSeccompProfileResource(string? Node, string Id, string Name, string Version, string ValueYaml, YamlNode Value, bool FromStruct);
+
+/// <summary>A Members.cluster.talos.dev resource.</summary>
+/// <param name="Id">Resource id (node name).</param>
+/// <param name="NodeId">Discovery node id.</param>
+/// <param name="Hostname">Host name.</param>
+/// <param name="Addresses">Node addresses.</param>
+/// <param name="MachineType">init, controlplane, worker or unknown.</param>
+/// <param name="OperatingSystem">OS description, e.g. "Talos (v1.11.5)".</param>
+public sealed record TalosClusterMember(string Id, string NodeId, string Hostname, IReadOnlyList<string> Addresses, string MachineType, string OperatingSystem);

@@ -1,0 +1,83 @@
+using System.Management.Automation;
+using TalosSeccomp.Talos;
+
+namespace TalosSeccomp.Commands;
+
+/// <summary>Gets the Talos nodes of a talosconfig context, or the members of the cluster as a node sees them.</summary>
+/// <remarks>
+/// <para>Without -FromCluster, Get-TalosNode lists the nodes the context targets: the talosconfig 'nodes' (or -Node), and the endpoints when the context has no nodes. It makes no network call.</para>
+/// <para>With -FromCluster, it lists the cluster members (the Members.cluster.talos.dev resources in namespace 'cluster') as seen by one node: the first -Node, or the endpoint's own node. Members exist only when cluster discovery is enabled. Each member comes with its hostname, addresses, machine type and operating system.</para>
+/// <para>Every TalosNode carries its Endpoint, Context and TalosConfig, so piping it into another Talos cmdlet (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection.</para>
+/// </remarks>
+/// <example>
+/// <code>Get-TalosNode</code>
+/// <para>Lists the nodes of the current context of the default talosconfig.</para>
+/// </example>
+/// <example>
+/// <code>Get-TalosNode -TalosConfig ./talosconfig -Context prod | Get-TalosVersion</code>
+/// <para>Gets the Talos version of every node of the 'prod' context, all nodes at once over one connection.</para>
+/// </example>
+/// <example>
+/// <code>Get-TalosNode -FromCluster -Node 10.5.0.2 | Where-Object MachineType -eq worker</code>
+/// <para>Lists the worker members of the cluster as node 10.5.0.2 sees them.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Get, "TalosNode")]
+[OutputType(typeof(TalosNode))]
+public sealed class GetTalosNodeCommand : TalosCommandBase
+{
+    /// <summary>List the cluster members (COSI Members.cluster.talos.dev) instead of the talosconfig nodes.</summary>
+    [Parameter]
+    public SwitchParameter FromCluster { get; set; }
+
+    /// <inheritdoc />
+    protected override string ProgressActivity => "Get-TalosNode";
+
+    /// <inheritdoc />
+    protected override bool ProcessNodesConcurrently => FromCluster;
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
+    {
+        if (FromCluster)
+        {
+            // One node's view of the membership is the whole list; asking each node would only repeat it.
+            return new[] { group.RequestedNodes.Count > 0 ? group.RequestedNodes[0] : null };
+        }
+
+        var targets = base.SelectTargets(group);
+        return targets is [null] ? group.Settings.Endpoints.Select(e => (string?)e.Host).ToList() : targets;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    {
+        var settings = target.Settings;
+        var endpoints = settings.Endpoints.Select(e => e.ToString()).ToArray();
+        if (!FromCluster)
+        {
+            sink.Object(new TalosNode { Node = target.DisplayNode, Endpoint = endpoints, Context = settings.ContextName, TalosConfig = settings.ConfigPath });
+            return;
+        }
+
+        var members = new List<TalosClusterMember>();
+        await foreach (var resource in target.Client.ListResourcesAsync(target.Node, TalosResources.ClusterNamespace, TalosResources.MemberType, cancellationToken).ConfigureAwait(false))
+        {
+            members.Add(TalosResources.DecodeMember(resource, target.Node));
+        }
+
+        foreach (var member in members.OrderBy(m => m.Hostname, StringComparer.Ordinal))
+        {
+            sink.Object(new TalosNode
+            {
+                Node = member.Addresses.FirstOrDefault() ?? member.Hostname,
+                Endpoint = endpoints,
+                Context = settings.ContextName,
+                TalosConfig = settings.ConfigPath,
+                Hostname = member.Hostname,
+                Addresses = member.Addresses.ToArray(),
+                MachineType = member.MachineType,
+                OperatingSystem = member.OperatingSystem,
+            });
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TalosSeccomp.FakeTalos.Config;
+
+namespace TalosSeccomp.FakeTalos;
+
+/// <summary>
+/// Plain HTTP/1.1 control API on loopback, so scripts (Pester, the demo) can do what in-process tests do:
+/// inject kernel records and auditd lines, set latency or reachability, read the apply history, read or
+/// replace a node's config, and read the handshake count.
+/// </summary>
+public sealed class FakeControlApi : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private FakeControlApi(WebApplication app, string url)
+    {
+        this.app = app;
+        Url = url;
+    }
+
+    /// <summary>Base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public string Url { get; }
+
+    /// <summary>Starts the control API for a server on a free loopback port (or the given one).</summary>
+    public static async Task<FakeControlApi> StartAsync(FakeTalosServer server, int port = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http1));
+        var app = builder.Build();
+        Map(app, server);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new FakeControlApi(app, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    /// <summary>Stops the control API.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void Map(WebApplication app, FakeTalosServer server)
+    {
+        app.MapGet("/stats", () => Results.Json(new { handshakes = server.CompletedHandshakes, nodes = server.NodeAddresses }));
+        app.MapGet("/nodes", () => Results.Json(server.NodeAddresses));
+
+        app.MapPost("/nodes/{address}/kernel-records", async (string address, HttpRequest request) =>
+            await WithNode(server, address, async node =>
+            {
+                foreach (var line in Lines(await ReadBody(request).ConfigureAwait(false)))
+                {
+                    node.InjectKernelRecord(line);
+                }
+
+                return Results.NoContent();
+            }).ConfigureAwait(false));
+
+        app.MapPost("/nodes/{address}/auditd-lines", async (string address, HttpRequest request) =>
+            await WithNode(server, address, async node =>
+            {
+                foreach (var line in Lines(await ReadBody(request).ConfigureAwait(false)))
+                {
+                    node.InjectAuditdLine(line);
+                }
+
+                return Results.NoContent();
+            }).ConfigureAwait(false));
+
+        app.MapPut("/nodes/{address}/latency", (string address, int? ms) =>
+            WithNode(server, address, node =>
+            {
+                if (ms is null or < 0)
+                {
+                    return Task.FromResult(Results.BadRequest("query parameter ms (milliseconds, >= 0) is required"));
+                }
+
+                node.Latency = TimeSpan.FromMilliseconds(ms.Value);
+                return Task.FromResult(Results.NoContent());
+            }));
+
+        app.MapPut("/nodes/{address}/unreachable", (string address, bool? value) =>
+            WithNode(server, address, node =>
+            {
+                node.Unreachable = value ?? true;
+                return Task.FromResult(Results.NoContent());
+            }));
+
+        app.MapPut("/nodes/{address}/auditd", (string address, bool? enabled) =>
+            WithNode(server, address, node =>
+            {
+                node.HasAuditdService = enabled ?? true;
+                return Task.FromResult(Results.NoContent());
+            }));
+
+        app.MapGet("/nodes/{address}/applied", (string address) =>
+            WithNode(server, address, node => Task.FromResult(Results.Json(node.Applied.Select(a => new
+            {
+                data = a.Data,
+                mode = a.Mode,
+                dryRun = a.DryRun,
+                tryModeTimeoutSeconds = a.TryModeTimeout?.TotalSeconds,
+                outcome = a.Outcome,
+            })))));
+
+        app.MapGet("/nodes/{address}/config", (string address) =>
+            WithNode(server, address, node => Task.FromResult(Results.Text(node.MachineConfig, "application/yaml", Encoding.UTF8))));
+
+        app.MapPut("/nodes/{address}/config", async (string address, HttpRequest request) =>
+            await WithNode(server, address, async node =>
+            {
+                var text = await ReadBody(request).ConfigureAwait(false);
+                try
+                {
+                    node.MachineConfig = text;
+                }
+                catch (FakeConfigException e)
+                {
+                    return Results.BadRequest(e.Message);
+                }
+
+                return Results.Text(node.MachineConfigVersion);
+            }).ConfigureAwait(false));
+
+        app.MapGet("/nodes/{address}/files", (string address, string path) =>
+            WithNode(server, address, node => Task.FromResult(node.ReadFile(path) is { } content
+                ? Results.Text(content, "application/octet-stream", Encoding.UTF8)
+                : Results.NotFound($"{path}: no such file"))));
+    }
+
+    private static async Task<IResult> WithNode(FakeTalosServer server, string address, Func<FakeNode, Task<IResult>> action)
+    {
+        if (!server.Nodes.TryGetValue(address, out var node))
+        {
+            return Results.NotFound($"node {address} does not exist; nodes: {string.Join(", ", server.NodeAddresses)}");
+        }
+
+        return await action(node).ConfigureAwait(false);
+    }
+
+    private static async Task<string> ReadBody(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync().ConfigureAwait(false);
+    }
+
+    private static IEnumerable<string> Lines(string body) =>
+        body.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Where(line => line.Length > 0);
+}

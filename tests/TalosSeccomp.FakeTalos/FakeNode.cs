@@ -1,0 +1,525 @@
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using TalosSeccomp.FakeTalos.Config;
+using TalosSeccomp.FakeTalos.State;
+using TalosSeccomp.Talos.Wire.Config;
+using TalosSeccomp.Talos.Wire.Cri;
+using TalosSeccomp.Talos.Wire.Machine;
+using YamlDotNet.Serialization;
+using WireCluster = TalosSeccomp.Talos.Wire.Cluster;
+using WireCommon = TalosSeccomp.Talos.Wire.Common;
+using WireEnums = TalosSeccomp.Talos.Wire.Enums;
+
+namespace TalosSeccomp.FakeTalos;
+
+/// <summary>
+/// One virtual Talos node behind the fake endpoint: its machine config, COSI resources, files, kernel and
+/// auditd logs, and the knobs tests turn (latency, unreachable, hooks).
+/// </summary>
+public sealed class FakeNode
+{
+    /// <summary>Directory the node's SeccompProfileFileController writes profiles to.</summary>
+    public const string ProfilesDirectory = "/var/lib/kubelet/seccomp/profiles";
+
+    internal const string MachineConfigType = "MachineConfigs.config.talos.dev";
+    internal const string SeccompProfileType = "SeccompProfiles.cri.talos.dev";
+    internal const string MemberType = "Members.cluster.talos.dev";
+    internal const string ConfigNamespace = "config";
+    internal const string CriNamespace = "cri";
+    internal const string ClusterNamespace = "cluster";
+
+    private static readonly ISerializer YamlSerializer = new SerializerBuilder().WithIndentedSequences().Build();
+    private readonly object gate = new();
+    private readonly List<AppliedConfiguration> applied = new();
+    private readonly Dictionary<string, string> files = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim applyInProgress = new(1, 1);
+    private readonly DateTime bootTime;
+    private string machineConfig = string.Empty;
+    private string persistentConfig = string.Empty;
+    private string hostname;
+    private CancellationTokenSource? tryRevert;
+
+    internal FakeNode(string address, string hostname, FakePki pki, string talosVersion, bool isEndpointNode)
+    {
+        Address = address;
+        this.hostname = hostname;
+        TalosVersion = talosVersion;
+        IsEndpointNode = isEndpointNode;
+        NodeId = Convert.ToBase64String(Encoding.UTF8.GetBytes("fake-node-" + address)).TrimEnd('=');
+
+        // Uptime of a few minutes, whole seconds as machined computes it.
+        bootTime = DateTime.UtcNow.AddSeconds(-300);
+        bootTime = bootTime.AddTicks(-(bootTime.Ticks % TimeSpan.TicksPerSecond));
+        SeedLogs();
+        var initialConfig = DefaultMachineConfig.Create(hostname, address, pki, talosVersion);
+        SetConfig(initialConfig, FakeMachineConfig.Parse(initialConfig), persist: true);
+        files["/etc/os-release"] = $"NAME=\"Talos\"\nID=talos\nVERSION_ID={talosVersion}\nPRETTY_NAME=\"Talos ({talosVersion})\"\n";
+    }
+
+    /// <summary>The node's address, as clients put it in the <c>node</c> metadata.</summary>
+    public string Address { get; }
+
+    /// <summary>The node's hostname (changed by a HostnameConfig in an applied config, or set directly).</summary>
+    public string Hostname
+    {
+        get { lock (gate) { return hostname; } }
+        set { lock (gate) { hostname = value; } }
+    }
+
+    /// <summary>The active machine config: full multi-document text. Setting it simulates another writer (it must be valid).</summary>
+    public string MachineConfig
+    {
+        get { lock (gate) { return machineConfig; } }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            SetConfig(value, FakeMachineConfig.Parse(value), persist: true);
+        }
+    }
+
+    /// <summary>The COSI version of the active MachineConfig resource; bumps on every change.</summary>
+    public string MachineConfigVersion => Resources.Get(ConfigNamespace, MachineConfigType, "v1alpha1")?.Metadata.Version ?? "0";
+
+    /// <summary>Every ApplyConfiguration received, in order.</summary>
+    public IReadOnlyList<AppliedConfiguration> Applied
+    {
+        get { lock (gate) { return applied.ToArray(); } }
+    }
+
+    /// <summary>Added to every call routed to this node.</summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>Calls to this node fail like apid's failed dial (Unavailable).</summary>
+    public bool Unreachable { get; set; }
+
+    /// <summary>Runs inside ApplyConfiguration after validation and before the config takes effect.</summary>
+    public Action<FakeNode>? BeforeApply { get; set; }
+
+    /// <summary>Runs after a Get of the MachineConfig resource has been answered.</summary>
+    public Action<FakeNode>? AfterConfigRead { get; set; }
+
+    /// <summary>False: Logs for <c>auditd</c> fails as on a node with the auditd service disabled.</summary>
+    public bool HasAuditdService { get; set; } = true;
+
+    /// <summary>Open Dmesg and kernel-log streams on this node (tests wait for a follower before injecting).</summary>
+    public int OpenKernelLogStreams => KernelLog.SubscriberCount;
+
+    /// <summary>Open auditd-log streams on this node.</summary>
+    public int OpenAuditdLogStreams => AuditdLog.SubscriberCount;
+
+    /// <summary>The Talos version the node reports.</summary>
+    public string TalosVersion { get; }
+
+    internal bool IsEndpointNode { get; }
+
+    internal string NodeId { get; }
+
+    internal ResourceStore Resources { get; } = new();
+
+    internal LogBuffer KernelLog { get; } = new();
+
+    internal LogBuffer AuditdLog { get; } = new();
+
+    /// <summary>Appends a kernel record (facility kern; priority notice for audit records, info otherwise) to Dmesg and the kernel log.</summary>
+    public void InjectKernelRecord(string message) =>
+        InjectKernelRecord("kern", message.StartsWith("audit:", StringComparison.Ordinal) ? "notice" : "info", message, DateTime.UtcNow);
+
+    /// <summary>Appends a kernel record with an explicit facility, priority and time.</summary>
+    public void InjectKernelRecord(string facility, string priority, string message, DateTime timestampUtc)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        KernelLog.Append(FormatKernelRecord(facility, priority, timestampUtc, message));
+    }
+
+    /// <summary>Appends a line to the <c>auditd</c> service log.</summary>
+    public void InjectAuditdLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        AuditdLog.Append(line.EndsWith('\n') ? line : line + "\n");
+    }
+
+    /// <summary>The content of a regular file the node serves through Read, or null when there is none.</summary>
+    public string? ReadFile(string path)
+    {
+        lock (gate)
+        {
+            return files.TryGetValue(NormalizePath(path), out var content) ? content : null;
+        }
+    }
+
+    /// <summary>Paths of the files under a directory (for tests and Read's "not a regular file" check).</summary>
+    public IReadOnlyList<string> ListFiles(string directory)
+    {
+        var prefix = NormalizePath(directory).TrimEnd('/') + "/";
+        lock (gate)
+        {
+            return files.Keys.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        }
+    }
+
+    internal bool IsDirectory(string path)
+    {
+        var prefix = NormalizePath(path).TrimEnd('/') + "/";
+        lock (gate)
+        {
+            return prefix == "/" || files.Keys.Any(p => p.StartsWith(prefix, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Go's <c>"%s: %7s: [%s]: %s"</c> Dmesg line: timestamp RFC3339Nano UTC, message with its trailing newline.</summary>
+    internal static string FormatKernelRecord(string facility, string priority, DateTime timestampUtc, string message) =>
+        string.Create(CultureInfo.InvariantCulture, $"{facility}: {priority,7}: [{FormatRfc3339Nano(timestampUtc)}]: {(message.EndsWith('\n') ? message : message + "\n")}");
+
+    /// <summary>Go's time.RFC3339Nano in UTC: 0–9 fraction digits, trailing zeros trimmed.</summary>
+    internal static string FormatRfc3339Nano(DateTime timestampUtc)
+    {
+        var utc = timestampUtc.ToUniversalTime();
+        var fraction = (utc.Ticks % TimeSpan.TicksPerSecond * 100).ToString("D9", CultureInfo.InvariantCulture).TrimEnd('0');
+        var seconds = utc.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        return fraction.Length == 0 ? seconds + "Z" : seconds + "." + fraction + "Z";
+    }
+
+    /// <summary>Handles ApplyConfiguration as machined does; throws RpcException with the node's status codes.</summary>
+    internal async Task<ApplyConfiguration> ApplyAsync(ApplyConfigurationRequest request)
+    {
+        var text = request.Data.ToStringUtf8();
+        var mode = request.Mode;
+        var tryTimeout = request.TryModeTimeout?.ToTimeSpan();
+        if (mode == ApplyConfigurationRequest.Types.Mode.Reboot)
+        {
+            Record(text, request, tryTimeout, "Refused: REBOOT");
+            throw new RpcException(new Status(StatusCode.Unimplemented,
+                "apply configuration with mode REBOOT is not supported anymore, use AUTO or NO_REBOOT"));
+        }
+
+        FakeMachineConfig parsed;
+        try
+        {
+            parsed = FakeMachineConfig.Parse(text);
+        }
+        catch (FakeConfigException e)
+        {
+            Record(text, request, tryTimeout, "Rejected: " + e.Message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+
+        if (!await applyInProgress.WaitAsync(0).ConfigureAwait(false))
+        {
+            Record(text, request, tryTimeout, "Refused: busy");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "another apply configuration is already in progress"));
+        }
+
+        try
+        {
+            BeforeApply?.Invoke(this);
+            var previous = MachineConfig;
+            var result = new ApplyConfiguration();
+            if (request.DryRun)
+            {
+                var effectiveMode = mode == ApplyConfigurationRequest.Types.Mode.Staged ? "Staged configuration to be applied after the next reboot" : "Applied configuration without a reboot";
+                result.Mode = mode == ApplyConfigurationRequest.Types.Mode.Auto ? ApplyConfigurationRequest.Types.Mode.NoReboot : mode;
+                result.ModeDetails = $"Dry run summary:\n{effectiveMode} (skipped in dry-run).\n\nConfig diff:\n\n{LineDiff(previous, text)}";
+                Record(text, request, tryTimeout, "DryRun");
+                return result;
+            }
+
+            switch (mode)
+            {
+                case ApplyConfigurationRequest.Types.Mode.Staged:
+                    StageConfig(text);
+                    result.Mode = mode;
+                    result.ModeDetails = "Staged configuration to be applied after the next reboot";
+                    Record(text, request, tryTimeout, "Staged");
+                    break;
+                case ApplyConfigurationRequest.Types.Mode.Try:
+                    var timeout = tryTimeout ?? TimeSpan.FromMinutes(1);
+                    SetConfig(text, parsed, persist: false);
+                    ScheduleRevert(previous, text, timeout);
+                    result.Mode = mode;
+                    result.ModeDetails = $"Applied configuration without a reboot\nThe config is applied in 'try' mode and will be automatically reverted back in {timeout.TotalSeconds}s";
+                    Record(text, request, tryTimeout, "Applied");
+                    break;
+                default:
+                    SetConfig(text, parsed, persist: true);
+                    result.Mode = ApplyConfigurationRequest.Types.Mode.NoReboot;
+                    result.ModeDetails = "Applied configuration without a reboot";
+                    Record(text, request, tryTimeout, "Applied");
+                    break;
+            }
+
+            return result;
+        }
+        finally
+        {
+            applyInProgress.Release();
+        }
+    }
+
+    /// <summary>Adds or refreshes this node's view of a cluster member.</summary>
+    internal void PutMember(FakeNode member)
+    {
+        var spec = new WireCluster.MemberSpec
+        {
+            NodeId = member.NodeId,
+            Hostname = member.Hostname,
+            MachineType = member.IsEndpointNode ? WireEnums.MachineType.TypeControlPlane : WireEnums.MachineType.TypeWorker,
+            OperatingSystem = $"Talos ({member.TalosVersion})",
+        };
+        if (System.Net.IPAddress.TryParse(member.Address, out var ip))
+        {
+            spec.Addresses.Add(new WireCommon.NetIP { Ip = ByteString.CopyFrom(ip.GetAddressBytes()) });
+        }
+
+        if (member.IsEndpointNode)
+        {
+            spec.ControlPlane = new WireCluster.ControlPlane { ApiServerPort = 6443 };
+        }
+
+        var yaml = new Dictionary<string, object?>
+        {
+            ["nodeId"] = spec.NodeId,
+            ["addresses"] = new[] { member.Address },
+            ["hostname"] = spec.Hostname,
+            ["machineType"] = member.IsEndpointNode ? "controlplane" : "worker",
+            ["operatingSystem"] = spec.OperatingSystem,
+        };
+        if (member.IsEndpointNode)
+        {
+            yaml["controlPlane"] = new Dictionary<string, object?> { ["apiServerPort"] = 6443 };
+        }
+
+        var yamlText = YamlSerializer.Serialize(yaml);
+        Resources.Put(ClusterNamespace, MemberType, member.Hostname, "cluster.MemberController", spec, yamlText, yamlText);
+    }
+
+    private void SetConfig(string text, FakeMachineConfig parsed, bool persist)
+    {
+        lock (gate)
+        {
+            machineConfig = text;
+            if (persist)
+            {
+                persistentConfig = text;
+            }
+
+            if (parsed.Hostname is not null)
+            {
+                hostname = parsed.Hostname;
+            }
+
+            PutConfigResource("v1alpha1", machineConfig);
+            PutConfigResource("persistent", persistentConfig);
+            DeriveSeccompProfiles(parsed);
+        }
+    }
+
+    private void StageConfig(string text)
+    {
+        lock (gate)
+        {
+            persistentConfig = text;
+            PutConfigResource("persistent", persistentConfig);
+        }
+    }
+
+    private void ScheduleRevert(string previous, string tried, TimeSpan timeout)
+    {
+        tryRevert?.Cancel();
+        var cancellation = tryRevert = new CancellationTokenSource();
+        _ = Task.Delay(timeout, cancellation.Token).ContinueWith(
+            _ =>
+            {
+                lock (gate)
+                {
+                    if (machineConfig != tried)
+                    {
+                        return;
+                    }
+                }
+
+                SetConfig(previous, FakeMachineConfig.Parse(previous), persist: true);
+            },
+            cancellation.Token,
+            TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
+    }
+
+    private void PutConfigResource(string id, string text)
+    {
+        var spec = new MachineConfigSpec { YamlMarshalled = ByteString.CopyFromUtf8(text) };
+
+        // v1.12+: yaml_spec is the config as a YAML string scalar, flagged by this annotation.
+        var yamlSpec = YamlSerializer.Serialize(text);
+        Resources.Put(ConfigNamespace, MachineConfigType, id, string.Empty, spec, yamlSpec, text,
+            new Dictionary<string, string> { ["talos.dev/yaml-spec"] = "1" });
+    }
+
+    /// <summary>
+    /// What SeccompProfileController and SeccompProfileFileController do: one resource per profile (version bumps
+    /// only when the value changed), one file per profile, and every other file in the directory removed.
+    /// </summary>
+    private void DeriveSeccompProfiles(FakeMachineConfig parsed)
+    {
+        var wanted = parsed.SeccompProfiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        foreach (var existing in Resources.List(CriNamespace, SeccompProfileType))
+        {
+            if (!wanted.ContainsKey(existing.Metadata.Id))
+            {
+                Resources.Remove(CriNamespace, SeccompProfileType, existing.Metadata.Id);
+            }
+        }
+
+        foreach (var profile in parsed.SeccompProfiles)
+        {
+            var spec = new SeccompProfileSpec { Name = profile.Name, Value = ToStruct(profile.Value) };
+            var yaml = YamlSerializer.Serialize(new Dictionary<string, object?> { ["name"] = profile.Name, ["value"] = ToYamlTree(profile.Value) });
+            Resources.Put(CriNamespace, SeccompProfileType, profile.Name, "cri.SeccompProfileController", spec, yaml, profile.FileContent);
+        }
+
+        var wantedPaths = parsed.SeccompProfiles.ToDictionary(p => NormalizePath(ProfilesDirectory + "/" + p.Name), p => p.FileContent, StringComparer.Ordinal);
+        foreach (var path in files.Keys.Where(p => p.StartsWith(ProfilesDirectory + "/", StringComparison.Ordinal)).ToArray())
+        {
+            if (!wantedPaths.ContainsKey(path))
+            {
+                files.Remove(path);
+            }
+        }
+
+        foreach (var (path, content) in wantedPaths)
+        {
+            files[path] = content;
+        }
+    }
+
+    private void Record(string text, ApplyConfigurationRequest request, TimeSpan? tryTimeout, string outcome)
+    {
+        lock (gate)
+        {
+            applied.Add(new AppliedConfiguration(text, ModeName(request.Mode), request.DryRun, tryTimeout, outcome));
+        }
+    }
+
+    private static string ModeName(ApplyConfigurationRequest.Types.Mode mode) => mode switch
+    {
+        ApplyConfigurationRequest.Types.Mode.Reboot => "REBOOT",
+        ApplyConfigurationRequest.Types.Mode.Auto => "AUTO",
+        ApplyConfigurationRequest.Types.Mode.NoReboot => "NO_REBOOT",
+        ApplyConfigurationRequest.Types.Mode.Staged => "STAGED",
+        ApplyConfigurationRequest.Types.Mode.Try => "TRY",
+        _ => mode.ToString(),
+    };
+
+    private void SeedLogs()
+    {
+        var boot = bootTime;
+        InjectKernelRecord("kern", "info", "Linux version 6.12.57-talos (@buildkitsandbox) (gcc (GCC) 14.2.0, GNU ld (GNU Binutils) 2.44) #1 SMP", boot.AddTicks(1));
+        InjectKernelRecord("kern", "info", "Command line: talos.platform=metal console=ttyS0 init_on_alloc=1 slab_nomerge pti=on", boot.AddMilliseconds(1));
+        InjectKernelRecord("kern", "notice", "audit: type=2000 audit(1.040:1): state=initialized audit_enabled=0 res=1", boot.AddMilliseconds(1040));
+        InjectKernelRecord("user", "warning", "[talos] task startAllServices (1/1): waiting for 1 services", boot.AddSeconds(12.5));
+        InjectKernelRecord("kern", "info", "cni0: port 1(veth32488a86) entered forwarding state", boot.AddSeconds(45.25));
+        var epoch = new DateTimeOffset(boot).ToUnixTimeSeconds();
+        InjectAuditdLine($"type=BPF msg=audit({epoch + 20}.101:12): prog-id=34 op=LOAD");
+        InjectAuditdLine($"type=BPF msg=audit({epoch + 20}.102:13): prog-id=35 op=LOAD");
+        InjectAuditdLine($"type=SERVICE_START msg=audit({epoch + 21}.004:14): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='unit=kubelet comm=\"machined\" res=success'");
+    }
+
+    private static Struct ToStruct(IReadOnlyDictionary<string, object?> map)
+    {
+        var result = new Struct();
+        foreach (var (key, value) in map)
+        {
+            result.Fields[key] = ToProtoValue(value);
+        }
+
+        return result;
+    }
+
+    private static Value ToProtoValue(object? value) => value switch
+    {
+        null => Value.ForNull(),
+        string text => Value.ForString(text),
+        bool flag => Value.ForBool(flag),
+        long integer => Value.ForNumber(integer),
+        ulong unsigned => Value.ForNumber(unsigned),
+        double number => Value.ForNumber(number),
+        IReadOnlyDictionary<string, object?> map => Value.ForStruct(ToStruct(map)),
+        IReadOnlyList<object?> list => Value.ForList(list.Select(ToProtoValue).ToArray()),
+        _ => throw new ArgumentException($"unsupported value {value.GetType().Name}"),
+    };
+
+    /// <summary>A copy with keys in Go's (sorted) order, for YAML output.</summary>
+    private static object? ToYamlTree(object? value) => value switch
+    {
+        IReadOnlyDictionary<string, object?> map => map.OrderBy(p => p.Key, Comparer<string>.Create(GoJson.CompareUtf8))
+            .ToDictionary(p => p.Key, p => ToYamlTree(p.Value)),
+        IReadOnlyList<object?> list => list.Select(ToYamlTree).ToList(),
+        _ => value,
+    };
+
+    /// <summary>Resolves <c>.</c> and <c>..</c> like Go's filepath.Join/Clean (the node does no other checking).</summary>
+    internal static string NormalizePath(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>A minimal line diff (common head and tail trimmed) for the dry-run summary.</summary>
+    private static string LineDiff(string before, string after)
+    {
+        var a = before.Split('\n');
+        var b = after.Split('\n');
+        var head = 0;
+        while (head < a.Length && head < b.Length && a[head] == b[head])
+        {
+            head++;
+        }
+
+        var tail = 0;
+        while (tail < a.Length - head && tail < b.Length - head && a[a.Length - 1 - tail] == b[b.Length - 1 - tail])
+        {
+            tail++;
+        }
+
+        if (head == a.Length && head == b.Length)
+        {
+            return "No changes.";
+        }
+
+        var builder = new StringBuilder();
+        builder.Append(CultureInfo.InvariantCulture, $"@@ -{head + 1},{a.Length - head - tail} +{head + 1},{b.Length - head - tail} @@\n");
+        for (var i = head; i < a.Length - tail; i++)
+        {
+            builder.Append('-').Append(a[i]).Append('\n');
+        }
+
+        for (var i = head; i < b.Length - tail; i++)
+        {
+            builder.Append('+').Append(b[i]).Append('\n');
+        }
+
+        return builder.ToString();
+    }
+}

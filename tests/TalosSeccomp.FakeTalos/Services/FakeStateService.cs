@@ -1,0 +1,110 @@
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using TalosSeccomp.Talos.Wire.Cosi;
+
+namespace TalosSeccomp.FakeTalos.Services;
+
+/// <summary>
+/// COSI <c>cosi.resource.State</c> as machined exposes it through apid: read-only, a fixed set of resource
+/// types (each in its own namespace), Sensitive types for admins only.
+/// </summary>
+internal sealed class FakeStateService : TalosSeccomp.Talos.Wire.Cosi.State.StateBase
+{
+    private static readonly Dictionary<string, (string Namespace, bool Sensitive)> Types = new(StringComparer.Ordinal)
+    {
+        [FakeNode.MachineConfigType] = (FakeNode.ConfigNamespace, true),
+        [FakeNode.SeccompProfileType] = (FakeNode.CriNamespace, false),
+        [FakeNode.MemberType] = (FakeNode.ClusterNamespace, false),
+    };
+
+    public override Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    {
+        var node = Authorize(request.Namespace, request.Type, context);
+        var resource = node.Resources.Get(request.Namespace, request.Type, request.Id)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"resource {request.Type}/{request.Id} doesn't exist"));
+        if (request.Type == FakeNode.MachineConfigType)
+        {
+            // The hook runs after the answer is built, like a writer that slips in between Get and Apply.
+            context.GetHttpContext().Response.OnCompleted(() =>
+            {
+                node.AfterConfigRead?.Invoke(node);
+                return Task.CompletedTask;
+            });
+        }
+
+        return Task.FromResult(new GetResponse { Resource = resource });
+    }
+
+    public override async Task List(ListRequest request, IServerStreamWriter<ListResponse> responseStream, ServerCallContext context)
+    {
+        var node = Authorize(request.Namespace, request.Type, context);
+        var idFilter = string.IsNullOrEmpty(request.Options?.IdQuery?.Regexp) ? null : new Regex(request.Options.IdQuery.Regexp);
+        foreach (var resource in node.Resources.List(request.Namespace, request.Type))
+        {
+            if (idFilter is null || idFilter.IsMatch(resource.Metadata.Id))
+            {
+                await responseStream.WriteAsync(new ListResponse { Resource = resource }, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    {
+        var node = Authorize(request.Namespace, request.Type, context);
+        using var subscription = node.Resources.Watch(request.Namespace, request.Type, request.HasId ? request.Id : null);
+
+        // The first message is empty: the watch is established.
+        await responseStream.WriteAsync(new WatchResponse(), context.CancellationToken).ConfigureAwait(false);
+        var options = request.Options ?? new WatchOptions();
+        if (request.HasId || options.BootstrapContents)
+        {
+            var bootstrap = new WatchResponse();
+            foreach (var resource in subscription.Existing)
+            {
+                bootstrap.Event.Add(new Event { EventType = EventType.Created, Resource = resource });
+            }
+
+            if (!request.HasId && request.ApiVersion >= 1)
+            {
+                bootstrap.Event.Add(new Event { EventType = EventType.Bootstrapped, Resource = new Resource() });
+            }
+
+            if (bootstrap.Event.Count > 0)
+            {
+                await responseStream.WriteAsync(bootstrap, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        try
+        {
+            await foreach (var change in subscription.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(new WatchResponse { Event = { change } }, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client ended the watch.
+        }
+    }
+
+    public static FakeNode Authorize(string ns, string type, ServerCallContext context)
+    {
+        if (!Types.TryGetValue(type, out var definition))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"resource type \"{type}\" is not supported"));
+        }
+
+        if (ns != definition.Namespace)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"namespace \"{ns}\" is not supported"));
+        }
+
+        if (definition.Sensitive && !NodeRoutingInterceptor.RolesOf(context).Contains("os:admin"))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "not authorized"));
+        }
+
+        return NodeRoutingInterceptor.NodeOf(context);
+    }
+}

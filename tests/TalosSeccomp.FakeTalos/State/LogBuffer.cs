@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+
+namespace TalosSeccomp.FakeTalos.State;
+
+/// <summary>
+/// A node's log as records (each a full line ending in a newline), with live subscribers: every appended
+/// record goes to every open stream. Bounded like the node's ring buffers.
+/// </summary>
+internal sealed class LogBuffer
+{
+    private readonly int capacity;
+    private readonly LinkedList<string> records = new();
+    private readonly List<Channel<string>> subscribers = new();
+    private readonly object gate = new();
+
+    public LogBuffer(int capacity = 10_000)
+    {
+        this.capacity = capacity;
+    }
+
+    public void Append(string record)
+    {
+        lock (gate)
+        {
+            records.AddLast(record);
+            if (records.Count > capacity)
+            {
+                records.RemoveFirst();
+            }
+
+            foreach (var subscriber in subscribers)
+            {
+                subscriber.Writer.TryWrite(record);
+            }
+        }
+    }
+
+    public int SubscriberCount
+    {
+        get { lock (gate) { return subscribers.Count; } }
+    }
+
+    public IReadOnlyList<string> Snapshot()
+    {
+        lock (gate)
+        {
+            return records.ToArray();
+        }
+    }
+
+    /// <summary>Atomically takes the current records and subscribes to later ones (none lost, none twice).</summary>
+    public Subscription Subscribe()
+    {
+        var channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        lock (gate)
+        {
+            subscribers.Add(channel);
+            return new Subscription(this, records.ToArray(), channel);
+        }
+    }
+
+    private void Unsubscribe(Channel<string> channel)
+    {
+        lock (gate)
+        {
+            subscribers.Remove(channel);
+        }
+
+        channel.Writer.TryComplete();
+    }
+
+    internal sealed class Subscription(LogBuffer owner, IReadOnlyList<string> existing, Channel<string> channel) : IDisposable
+    {
+        public IReadOnlyList<string> Existing { get; } = existing;
+
+        public ChannelReader<string> Reader => channel.Reader;
+
+        public void Dispose() => owner.Unsubscribe(channel);
+    }
+}

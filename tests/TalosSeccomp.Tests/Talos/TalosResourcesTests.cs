@@ -1,0 +1,78 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using TalosSeccomp.Errors;
+using TalosSeccomp.Talos;
+using TalosSeccomp.Talos.Wire.Config;
+using TalosSeccomp.Talos.Wire.Cosi;
+using TalosSeccomp.Talos.Wire.Cri;
+using Xunit;
+using YamlDotNet.RepresentationModel;
+
+namespace TalosSeccomp.Tests.Talos;
+
+public sealed class TalosResourcesTests
+{
+    private const string Body = "version: v1alpha1 # comment kept\nmachine:\n  type: worker\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: n1\n";
+
+    [Fact]
+    public void MachineConfigPrefersProtoSpec()
+    {
+        var resource = Resource(new Spec { ProtoSpec = new MachineConfigSpec { YamlMarshalled = ByteString.CopyFromUtf8(Body) }.ToByteString(), YamlSpec = "ignored" });
+        Assert.Equal(Body, TalosResources.DecodeMachineConfig(resource));
+    }
+
+    [Fact]
+    public void MachineConfigYamlSpecIsAStringWhenAnnotated()
+    {
+        var quoted = new YamlDotNet.Serialization.SerializerBuilder().Build().Serialize(Body);
+        var annotated = Resource(new Spec { YamlSpec = quoted });
+        annotated.Metadata.Annotations[TalosResources.YamlSpecAnnotation] = "";
+        var legacy = Resource(new Spec { YamlSpec = Body });
+
+        Assert.Equal(Body, TalosResources.DecodeMachineConfig(annotated));
+        Assert.Equal(Body, TalosResources.DecodeMachineConfig(legacy));
+    }
+
+    [Fact]
+    public void SeccompProfileKeepsTheYamlValueExactly()
+    {
+        var resource = Resource(new Spec
+        {
+            YamlSpec = "name: audit.json\nvalue:\n  defaultAction: SCMP_ACT_ERRNO\n  defaultErrnoRet: 38\n  syscalls:\n    - names: [read, write]\n      action: SCMP_ACT_ALLOW\n",
+            ProtoSpec = new SeccompProfileSpec { Name = "audit.json", Value = Struct.Parser.ParseJson("{\"defaultErrnoRet\": 38}") }.ToByteString(),
+        });
+
+        var profile = TalosResources.DecodeSeccompProfile(resource, "10.5.0.2");
+
+        Assert.False(profile.FromStruct);
+        Assert.Equal("audit.json", profile.Name);
+        Assert.Contains("defaultErrnoRet: 38\n", profile.ValueYaml);
+        Assert.DoesNotContain("38.0", profile.ValueYaml);
+        var mapping = Assert.IsType<YamlMappingNode>(profile.Value);
+        Assert.Equal("SCMP_ACT_ERRNO", ((YamlScalarNode)mapping["defaultAction"]).Value);
+    }
+
+    [Fact]
+    public void SeccompProfileFallsBackToTheStruct()
+    {
+        var resource = Resource(new Spec { ProtoSpec = new SeccompProfileSpec { Name = "log.json", Value = Struct.Parser.ParseJson("{\"defaultAction\": \"SCMP_ACT_LOG\"}") }.ToByteString() });
+
+        var profile = TalosResources.DecodeSeccompProfile(resource);
+
+        Assert.True(profile.FromStruct);
+        Assert.Equal("SCMP_ACT_LOG", ((YamlScalarNode)((YamlMappingNode)profile.Value)["defaultAction"]).Value);
+    }
+
+    [Fact]
+    public void EmptySpecIsUndecodable()
+    {
+        var error = Assert.Throws<TalosSeccompException>(() => TalosResources.DecodeMachineConfig(Resource(new Spec()), "10.5.0.2"));
+        Assert.Equal(("TalosResourceUndecodable", "10.5.0.2"), (error.ErrorId, error.Target));
+    }
+
+    private static Resource Resource(Spec spec) => new()
+    {
+        Metadata = new Metadata { Namespace = "config", Type = TalosResources.MachineConfigType, Id = "v1alpha1", Version = "3" },
+        Spec = spec,
+    };
+}
