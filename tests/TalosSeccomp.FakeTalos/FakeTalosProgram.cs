@@ -92,13 +92,13 @@ public static class FakeTalosProgram
         File.Move(temporary, endpointFile, overwrite: true);
         Console.WriteLine($"fake Talos endpoint {server.Endpoint}, control {control.Url}, nodes {string.Join(", ", server.NodeAddresses)}");
 
-        using var stop = new CancellationTokenSource();
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
-            stop.Cancel();
+            stop.TrySetResult();
         };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
         var stdinClosed = Task.Run(async () =>
         {
             using var stdin = Console.OpenStandardInput();
@@ -107,7 +107,7 @@ public static class FakeTalosProgram
             {
             }
         });
-        await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, stop.Token)).ConfigureAwait(false);
+        await Task.WhenAny(stdinClosed, stop.Task).ConfigureAwait(false);
         return 0;
     }
 

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Collections.ObjectModel;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -21,8 +21,10 @@ namespace TalosSeccomp.FakeTalos;
 /// </summary>
 public sealed class FakeTalosServer : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, FakeNode> nodes = new(StringComparer.Ordinal);
-    private readonly List<string> nodeOrder = new();
+    private readonly object nodesGate = new();
+
+    // Copy-on-write, in the order nodes were added, so readers (every call) never lock.
+    private volatile IReadOnlyDictionary<string, FakeNode> nodes = new ReadOnlyDictionary<string, FakeNode>(new OrderedDictionary<string, FakeNode>(StringComparer.Ordinal));
     private readonly FakeTalosOptions options;
     private WebApplication? app;
     private HostKernelLogForwarder? kernelLogForwarder;
@@ -43,14 +45,11 @@ public sealed class FakeTalosServer : IAsyncDisposable
     /// <summary>The PKI: CA, server certificate and client identities.</summary>
     public FakePki Pki { get; }
 
-    /// <summary>The virtual nodes by address; the first added is the endpoint's own node.</summary>
+    /// <summary>The virtual nodes by address, enumerated in the order they were added; the first is the endpoint's own node.</summary>
     public IReadOnlyDictionary<string, FakeNode> Nodes => nodes;
 
     /// <summary>Addresses in the order the nodes were added.</summary>
-    public IReadOnlyList<string> NodeAddresses
-    {
-        get { lock (nodeOrder) { return nodeOrder.ToArray(); } }
-    }
+    public IReadOnlyList<string> NodeAddresses => nodes.Keys.ToArray();
 
     /// <summary>TLS handshakes completed (with h2 agreed) since start.</summary>
     public int CompletedHandshakes => Volatile.Read(ref completedHandshakes);
@@ -58,7 +57,7 @@ public sealed class FakeTalosServer : IAsyncDisposable
     /// <summary>Whether this machine's kernel log is being forwarded to the nodes' Dmesg and auditd streams.</summary>
     public bool IsForwardingHostKernelLog => kernelLogForwarder is not null;
 
-    internal FakeNode EndpointNode => nodes[NodeAddresses[0]];
+    internal FakeNode EndpointNode => nodes.Values.First();
 
     internal ILoggerFactory LoggerFactory => app?.Services.GetRequiredService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 
@@ -90,23 +89,24 @@ public sealed class FakeTalosServer : IAsyncDisposable
     public FakeNode AddNode(string address, string? hostname = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
-        lock (nodeOrder)
+        lock (nodesGate)
         {
-            var isFirst = nodeOrder.Count == 0;
-            var name = hostname ?? (isFirst ? "talos-fake-cp-1" : $"talos-fake-worker-{nodeOrder.Count}");
-            var node = new FakeNode(address, name, Pki, options.TalosVersion, isFirst);
-            if (!nodes.TryAdd(address, node))
+            if (nodes.ContainsKey(address))
             {
                 throw new ArgumentException($"Node {address} already exists.", nameof(address));
             }
 
-            nodeOrder.Add(address);
-            foreach (var existing in nodes.Values)
+            var isFirst = nodes.Count == 0;
+            var name = hostname ?? (isFirst ? "talos-fake-cp-1" : $"talos-fake-worker-{nodes.Count}");
+            var node = new FakeNode(address, name, Pki, options.TalosVersion, isFirst);
+            var updated = new OrderedDictionary<string, FakeNode>(nodes, StringComparer.Ordinal) { [address] = node };
+            foreach (var member in updated.Values)
             {
-                existing.PutMember(node);
-                node.PutMember(existing);
+                member.PutMember(node);
+                node.PutMember(member);
             }
 
+            nodes = new ReadOnlyDictionary<string, FakeNode>(updated);
             return node;
         }
     }

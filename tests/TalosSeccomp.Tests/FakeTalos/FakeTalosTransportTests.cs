@@ -69,6 +69,7 @@ public sealed class FakeTalosTransportTests
         server.Nodes["10.5.0.3"].Unreachable = true;
         var unreachable = await Assert.ThrowsAsync<RpcException>(async () => await client.Machine.HostnameAsync(new Empty(), FakeTalosTestClient.On("10.5.0.3")));
 
+        Assert.Equal(["10.5.0.2", "10.5.0.3", "10.5.0.4"], server.Nodes.Keys);
         Assert.Equal("renamed", routed.Messages.Single().Hostname_);
         Assert.Equal(StatusCode.Unavailable, unknown.StatusCode);
         Assert.Contains("10.5.0.99", unknown.Status.Detail);
