@@ -125,7 +125,7 @@ Describe '<Name>' -ForEach $ListedCmdlets {
         $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a <summary> on its property'
     }
 
-    It 'supports -WhatIf and -Confirm when it changes state' {
+    It 'supports -WhatIf and -Confirm exactly when it changes state' {
         if ($Skip) { Set-ItResult -Skipped -Because "$Name does not exist" }
         # An explicit ConfirmImpact says the author considers the cmdlet state-changing.
         $confirmImpactSet = [System.Reflection.CustomAttributeData]::GetCustomAttributes($Command.ImplementingType) |
@@ -136,7 +136,8 @@ Describe '<Name>' -ForEach $ListedCmdlets {
             $Command.Parameters.Keys | Should -Contain 'WhatIf'
         }
         else {
-            Set-ItResult -Skipped -Because "$Name does not change state"
+            # A read-only cmdlet offering -WhatIf would promise a preview of a change it never makes.
+            $Attribute.SupportsShouldProcess | Should -BeFalse -Because "$Name does not change state"
         }
     }
 
