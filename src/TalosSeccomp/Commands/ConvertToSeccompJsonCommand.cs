@@ -18,28 +18,8 @@ namespace TalosSeccomp.Commands;
 /// </example>
 [Cmdlet(VerbsData.ConvertTo, "SeccompJson", DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(string))]
-public sealed class ConvertToSeccompJsonCommand : TalosSeccompCmdlet
+public sealed class ConvertToSeccompJsonCommand : ProfileSourceCommand
 {
-    private const string InputObjectSet = "InputObject";
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    /// <summary>The profile to convert.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public SeccompProfile InputObject { get; set; } = null!;
-
-    /// <summary>Paths of profile files to convert; wildcards are expanded.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    /// <summary>Paths of profile files to convert, used exactly as written. FileInfo objects bind here through their PSPath.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
     /// <summary>Return indented JSON for people instead of the node's exact text.</summary>
     [Parameter]
     public SwitchParameter Indent { get; set; }
@@ -47,10 +27,7 @@ public sealed class ConvertToSeccompJsonCommand : TalosSeccompCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var profiles = ParameterSetName == InputObjectSet
-            ? [InputObject]
-            : ProfileInput.ReadFiles(this, ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet, lenient: false, (ex, target) => WriteEngineError(ex, target));
-        foreach (var profile in profiles)
+        foreach (var profile in CurrentProfiles())
         {
             WriteObject(Indent ? profile.ToIndentedJson() : profile.ToNodeJson());
         }

@@ -20,29 +20,9 @@ namespace TalosSeccomp.Commands;
 /// </example>
 [Cmdlet(VerbsData.Merge, "SeccompProfile", DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(SeccompProfile))]
-public sealed class MergeSeccompProfileCommand : TalosSeccompCmdlet
+public sealed class MergeSeccompProfileCommand : ProfileSourceCommand
 {
-    private const string InputObjectSet = "InputObject";
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
     private readonly List<SeccompProfile> _profiles = [];
-
-    /// <summary>The profiles to merge; all pipeline input is collected first.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public SeccompProfile[] InputObject { get; set; } = [];
-
-    /// <summary>Paths of profile files to merge; wildcards are expanded.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    /// <summary>Paths of profile files to merge, used exactly as written. FileInfo objects bind here through their PSPath.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less restrictive.</summary>
     /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell load the
@@ -59,13 +39,7 @@ public sealed class MergeSeccompProfileCommand : TalosSeccompCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == InputObjectSet)
-        {
-            _profiles.AddRange(InputObject);
-            return;
-        }
-
-        _profiles.AddRange(ProfileInput.ReadFiles(this, ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet, lenient: false, (ex, target) => WriteEngineError(ex, target)));
+        _profiles.AddRange(CurrentProfiles());
     }
 
     /// <inheritdoc />

@@ -24,28 +24,8 @@ namespace TalosSeccomp.Commands;
 /// </example>
 [Cmdlet(VerbsDiagnostic.Test, "SeccompProfile", DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(SeccompDiagnostic), typeof(bool))]
-public sealed class TestSeccompProfileCommand : TalosSeccompCmdlet
+public sealed class TestSeccompProfileCommand : ProfileSourceCommand
 {
-    private const string InputObjectSet = "InputObject";
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    /// <summary>The profile to check.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public SeccompProfile InputObject { get; set; } = null!;
-
-    /// <summary>Paths of profile files to check; wildcards are expanded.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    /// <summary>Paths of profile files to check, used exactly as written. FileInfo objects bind here through their PSPath.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
     /// <summary>The name the profile will be deployed under; checked against the rules Talos needs for a safe file name.</summary>
     [Parameter]
     [ValidateNotNull]
@@ -58,10 +38,8 @@ public sealed class TestSeccompProfileCommand : TalosSeccompCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var profiles = ParameterSetName == InputObjectSet
-            ? [InputObject]
-            : ProfileInput.ReadFiles(this, ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet, lenient: true, OnUnreadable);
-        foreach (var profile in profiles)
+        // Lenient: unknown spellings become diagnostics instead of a read error.
+        foreach (var profile in CurrentProfiles(lenient: true))
         {
             var diagnostics = SeccompProfileValidator.Validate(profile, Name);
             if (Quiet)
@@ -75,7 +53,8 @@ public sealed class TestSeccompProfileCommand : TalosSeccompCmdlet
         }
     }
 
-    private void OnUnreadable(TalosSeccompException exception, string target)
+    /// <inheritdoc />
+    protected override void OnUnreadableFile(TalosSeccompException exception, string target)
     {
         if (Quiet)
         {
