@@ -29,7 +29,8 @@ BeforeAll {
     function script:Get-Applied([string] $Node) { @(Invoke-RestMethod "$($Info.controlUrl)/nodes/$Node/applied") }
     function script:Get-NodeConfig([string] $Node) { Invoke-RestMethod "$($Info.controlUrl)/nodes/$Node/config" }
     function script:Get-NodeFile([string] $Node, [string] $Path) {
-        (Invoke-WebRequest "$($Info.controlUrl)/nodes/$Node/files?path=$([uri]::EscapeDataString($Path))").Content
+        $bytes = (Invoke-WebRequest "$($Info.controlUrl)/nodes/$Node/files?path=$([uri]::EscapeDataString($Path))").Content
+        [Text.Encoding]::UTF8.GetString($bytes)
     }
 
     Import-Module (Join-Path $ModulePath 'TalosSeccomp.psd1') -Force
@@ -88,7 +89,7 @@ Describe 'Set-TalosSeccompProfile' {
     It 'runs the design example: the audit profile on every node, nothing sent where it already is' {
         $before = $Info.nodes | ForEach-Object { (Get-Applied $_).Count }
         $verbose = Get-TalosNode -TalosConfig $Config | Set-TalosSeccompProfile -Name audit.json -Verbose 4>&1
-        $results = $verbose | Where-Object { $_ -is [TalosSeccomp.Talos.Deployment.SeccompProfileChange] }
+        $results = $verbose | Where-Object { $_.PSObject.TypeNames[0] -eq 'TalosSeccomp.Talos.Deployment.SeccompProfileChange' }
         $messages = ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         @($results).Count | Should -Be 3
         $results.Action | Should -Be @('Unchanged', 'Unchanged', 'Unchanged')
@@ -128,7 +129,7 @@ Set-TalosSeccompProfile -TalosConfig '$Config' -Node '$($Info.nodes[1])' -Name w
 "@
         $output = & $Pwsh -NoProfile -NonInteractive -Command $script
         $LASTEXITCODE | Should -Be 0
-        ($output -join "`n") | Should -Match 'What if: set whatif.json: add in the machine config of'
+        ($output -join "`n") | Should -Match 'What if: set whatif.json \(add\) in the machine config of'
         ($output -join "`n") | Should -Match '\+ - name: whatif.json'
         (Get-Applied $Info.nodes[1]).Count | Should -Be $before
     }

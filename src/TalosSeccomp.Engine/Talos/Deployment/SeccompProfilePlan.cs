@@ -60,8 +60,8 @@ public sealed class SeccompProfilePlan
         }
     }
 
-    /// <summary>One line per edit: "set audit.json: replace", "remove *.tmp: nothing to remove".</summary>
-    public string Summary => string.Join("; ", Edits.Select((e, i) => $"{e}: {Describe(ActionOf(i))}"));
+    /// <summary>One phrase per edit: "set audit.json (replace)", "remove a.json, b.json", "remove *.tmp (nothing matches)".</summary>
+    public string Summary => string.Join("; ", Edits.Select((e, i) => Describe(e, Steps[i], ActionOf(i))));
 
     /// <summary>What edit <paramref name="index"/> does to the config.</summary>
     public SeccompProfileChangeAction ActionOf(int index)
@@ -98,11 +98,12 @@ public sealed class SeccompProfilePlan
     /// <summary>The same edits planned again against a config another writer changed.</summary>
     internal SeccompProfilePlan Replan(string configText, string configVersion) => Create(Node, DisplayNode, Edits, configText, configVersion);
 
-    private static string Describe(SeccompProfileChangeAction action) => action switch
+    private static string Describe(SeccompProfileEdit edit, ConfigEdit step, SeccompProfileChangeAction action) => action switch
     {
-        SeccompProfileChangeAction.Added => "add",
-        SeccompProfileChangeAction.Replaced => "replace",
-        SeccompProfileChangeAction.Removed => "remove",
-        _ => "no change",
+        SeccompProfileChangeAction.Added => $"set {edit.Name} (add)",
+        SeccompProfileChangeAction.Replaced => $"set {edit.Name} (replace)",
+        SeccompProfileChangeAction.Removed => "remove " + string.Join(", ", step.Before.Select(e => e.Name).Distinct(StringComparer.Ordinal)),
+        _ when edit.Kind == SeccompProfileEditKind.Remove => $"remove {edit.Name} (nothing matches)",
+        _ => $"set {edit.Name} (no change)",
     };
 }
