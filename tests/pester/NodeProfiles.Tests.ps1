@@ -121,6 +121,18 @@ Describe 'Set-TalosSeccompProfile' {
         ([regex]::Matches((Get-NodeConfig $Info.nodes[0]), 'name: big\.json')).Count | Should -Be 1
     }
 
+    It 'takes the profile from the pipeline or from -Path, named after the file' {
+        $piped = New-SeccompProfile -DefaultAction Log | Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name piped.json
+        $piped.Action | Should -Be 'Added'
+        $file = Join-Path $StateDir 'from-file.json'
+        Set-Content -Path $file -Value '{"defaultAction":"SCMP_ACT_LOG","architectures":["SCMP_ARCH_X86_64"]}'
+        $fromPath = Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Path $file
+        $fromPath.Name | Should -Be 'from-file.json'
+        $fromPath.Action | Should -Be 'Added'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name 'from-file.json').Profile.Architectures | Should -Be 'SCMP_ARCH_X86_64'
+        Remove-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name piped.json, from-file.json | Select-Object -ExpandProperty Action | Should -Be 'Removed'
+    }
+
     It 'sends nothing with -WhatIf and shows the diff' {
         $before = (Get-Applied $Info.nodes[1]).Count
         $script = @"
