@@ -8,7 +8,7 @@
     Description          = 'Author, validate, deploy and audit seccomp profiles on Talos Linux nodes: typed objects over the Talos API (gRPC, Ed25519 mutual TLS), from an interactive shell, an Azure Automation runbook or a CI pipeline.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('Formats/Profiles.format.ps1xml', 'Formats/Talos.format.ps1xml', 'Formats/Audit.format.ps1xml', 'Formats/Syscalls.format.ps1xml')
+    FormatsToProcess     = @('Formats/Profiles.format.ps1xml', 'Formats/Talos.format.ps1xml', 'Formats/Audit.format.ps1xml', 'Formats/Syscalls.format.ps1xml', 'Formats/NodeProfiles.format.ps1xml')
     CmdletsToExport      = @(
         'New-SeccompProfile'
         'New-SeccompRule'

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using TalosSeccomp.Errors;
+using TalosSeccomp.MachineConfig;
+using TalosSeccomp.Profiles;
+
+namespace TalosSeccomp.Talos.Deployment;
+
+/// <summary>
+/// One change to a node's <c>machine.seccompProfiles</c>: set one profile by name (replace or add), or remove every
+/// entry matching name patterns. Everything that can be checked without the node (the name, the profile, the
+/// patterns) is checked when the edit is created, so a bad edit fails before any call.
+/// </summary>
+public sealed class SeccompProfileEdit
+{
+    private readonly IReadOnlyList<ProfileNamePattern> _patterns;
+
+    private SeccompProfileEdit(SeccompProfileEditKind kind, string name, JsonObject? value, IReadOnlyList<ProfileNamePattern> patterns, IReadOnlyList<SeccompDiagnostic> diagnostics)
+    {
+        Kind = kind;
+        Name = name;
+        Value = value;
+        _patterns = patterns;
+        Diagnostics = diagnostics;
+    }
+
+    /// <summary>Set or Remove.</summary>
+    public SeccompProfileEditKind Kind { get; }
+
+    /// <summary>The profile name for a set; the patterns joined by ", " for a remove.</summary>
+    public string Name { get; }
+
+    /// <summary>The profile JSON a set writes (exact numbers); null for a remove.</summary>
+    public JsonObject? Value { get; }
+
+    /// <summary>The name patterns a remove matches; empty for a set.</summary>
+    public IReadOnlyList<string> Patterns => _patterns.Select(p => p.Pattern).ToList();
+
+    /// <summary>What <see cref="SeccompProfileValidator"/> found in the profile of a set (warnings, and errors accepted with force).</summary>
+    public IReadOnlyList<SeccompDiagnostic> Diagnostics { get; }
+
+    /// <summary>
+    /// An edit that sets <paramref name="name"/> to <paramref name="profile"/>. Throws <c>UnsafeProfileName</c> for a name
+    /// Talos cannot write safely, and <c>SeccompProfileValidationFailed</c> (InvalidData) when the profile has validation
+    /// errors and <paramref name="force"/> is false.
+    /// </summary>
+    /// <param name="name">The profile (file) name on the node.</param>
+    /// <param name="profile">The profile; its JSON (<see cref="SeccompProfile.ToJsonNode"/>) is what the node gets.</param>
+    /// <param name="force">Accept a profile that has validation errors.</param>
+    public static SeccompProfileEdit Set(string name, SeccompProfile profile, bool force = false)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ProfileName.Validate(name);
+        var diagnostics = SeccompProfileValidator.Validate(profile, name);
+        var errors = diagnostics.Where(d => d.Severity == SeccompDiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0 && !force)
+        {
+            throw new TalosSeccompException("SeccompProfileValidationFailed", ErrorKind.InvalidData,
+                $"The profile for '{name}' fails validation, so it was not deployed ({errors.Count} error{(errors.Count == 1 ? string.Empty : "s")}): "
+                + string.Join("; ", errors.Select(e => string.IsNullOrEmpty(e.Location) ? e.Message : $"{e.Location}: {e.Message}"))
+                + ". Fix the profile (Test-SeccompProfile lists every finding) or use -Force to deploy it anyway.",
+                name);
+        }
+
+        return new SeccompProfileEdit(SeccompProfileEditKind.Set, name, profile.ToJsonNode(), Array.Empty<ProfileNamePattern>(), diagnostics);
+    }
+
+    /// <summary>An edit that removes every entry whose name matches one of <paramref name="patterns"/> (wildcards, case-sensitive).</summary>
+    /// <exception cref="TalosSeccompException"><c>InvalidWildcardPattern</c>; <c>SeccompProfileNameMissing</c> when no pattern is given.</exception>
+    public static SeccompProfileEdit Remove(IEnumerable<string> patterns)
+    {
+        ArgumentNullException.ThrowIfNull(patterns);
+        var compiled = patterns.Where(p => !string.IsNullOrEmpty(p)).Distinct(StringComparer.Ordinal).Select(p => new ProfileNamePattern(p)).ToList();
+        if (compiled.Count == 0)
+        {
+            throw new TalosSeccompException("SeccompProfileNameMissing", ErrorKind.InvalidArgument, "Name at least one profile (or wildcard pattern) to remove.", "Name");
+        }
+
+        return new SeccompProfileEdit(SeccompProfileEditKind.Remove, string.Join(", ", compiled.Select(p => p.Pattern)), null, compiled, Array.Empty<SeccompDiagnostic>());
+    }
+
+    /// <summary>Applies the edit to a whole config text (the text splice of <see cref="SeccompProfilePatch"/>).</summary>
+    internal ConfigEdit ApplyTo(string configText, string? source) => Kind == SeccompProfileEditKind.Set
+        ? SeccompProfilePatch.Set(configText, Name, Value!, source)
+        : SeccompProfilePatch.Remove(configText, Patterns, source);
+
+    /// <summary>True when <paramref name="name"/> is one of the profiles this edit sets or removes.</summary>
+    internal bool Concerns(string name) => Kind == SeccompProfileEditKind.Set ? Name == name : _patterns.Any(p => p.IsMatch(name));
+
+    /// <summary>"set audit.json" or "remove a.json, *.tmp".</summary>
+    public override string ToString() => (Kind == SeccompProfileEditKind.Set ? "set " : "remove ") + Name;
+}
+
+/// <summary>What a <see cref="SeccompProfileEdit"/> does.</summary>
+public enum SeccompProfileEditKind
+{
+    /// <summary>Replace the entry with the name, or add it.</summary>
+    Set,
+    /// <summary>Remove the entries matching the patterns.</summary>
+    Remove,
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using TalosSeccomp.MachineConfig;
+
+namespace TalosSeccomp.Talos.Deployment;
+
+/// <summary>
+/// The planned read–modify–write of one node's machine config: the config text and resource version it was computed
+/// from, the new text, and per edit what changes (for <c>-WhatIf</c>/<c>-Confirm</c> and the result objects).
+/// </summary>
+public sealed class SeccompProfilePlan
+{
+    private SeccompProfilePlan(string? node, string displayNode, IReadOnlyList<SeccompProfileEdit> edits, string configVersion, string originalText,
+        IReadOnlyList<ConfigEdit> steps)
+    {
+        Node = node;
+        DisplayNode = displayNode;
+        Edits = edits;
+        ConfigVersion = configVersion;
+        OriginalText = originalText;
+        Steps = steps;
+        NewText = steps.Count == 0 ? originalText : steps[^1].NewText;
+    }
+
+    /// <summary>The node as sent in the <c>node</c> metadata (null = the endpoint's own node).</summary>
+    public string? Node { get; }
+
+    /// <summary>The node as shown in output.</summary>
+    public string DisplayNode { get; }
+
+    /// <summary>The edits, in the order they apply.</summary>
+    public IReadOnlyList<SeccompProfileEdit> Edits { get; }
+
+    /// <summary>The MachineConfig resource version the plan was computed from.</summary>
+    public string ConfigVersion { get; }
+
+    /// <summary>The whole config as read.</summary>
+    public string OriginalText { get; }
+
+    /// <summary>The whole config to apply.</summary>
+    public string NewText { get; }
+
+    /// <summary>One text edit per <see cref="Edits"/> entry, each applied to the result of the previous one.</summary>
+    public IReadOnlyList<ConfigEdit> Steps { get; }
+
+    /// <summary>False when the config already is as wanted: nothing will be sent.</summary>
+    public bool Changed => !string.Equals(OriginalText, NewText, StringComparison.Ordinal);
+
+    /// <summary>The readable diff of the changed seccompProfiles entries, every edit's in turn; empty when nothing changes.</summary>
+    public string Diff
+    {
+        get
+        {
+            var sb = new StringBuilder();
+            foreach (var step in Steps.Where(s => s.Changed))
+            {
+                sb.Append(step.Diff);
+            }
+
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>One phrase per edit: "set audit.json (replace)", "remove a.json, b.json", "remove *.tmp (nothing matches)".</summary>
+    public string Summary => string.Join("; ", Edits.Select((e, i) => Describe(e, Steps[i], ActionOf(i))));
+
+    /// <summary>What edit <paramref name="index"/> does to the config.</summary>
+    public SeccompProfileChangeAction ActionOf(int index)
+    {
+        var step = Steps[index];
+        if (!step.Changed)
+        {
+            return SeccompProfileChangeAction.Unchanged;
+        }
+
+        return Edits[index].Kind == SeccompProfileEditKind.Remove ? SeccompProfileChangeAction.Removed
+            : step.Before.Count > 0 ? SeccompProfileChangeAction.Replaced
+            : SeccompProfileChangeAction.Added;
+    }
+
+    /// <summary>Plans <paramref name="edits"/> against a config text (the safety-checked splice of <see cref="SeccompProfilePatch"/>).</summary>
+    /// <exception cref="Errors.TalosSeccompException">The patch errors, e.g. <c>MachineConfigMissingV1Alpha1</c>, naming the node.</exception>
+    public static SeccompProfilePlan Create(string? node, string displayNode, IReadOnlyList<SeccompProfileEdit> edits, string configText, string configVersion)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        ArgumentNullException.ThrowIfNull(configText);
+        var steps = new List<ConfigEdit>(edits.Count);
+        var text = configText;
+        foreach (var edit in edits)
+        {
+            var step = edit.ApplyTo(text, displayNode);
+            steps.Add(step);
+            text = step.NewText;
+        }
+
+        return new SeccompProfilePlan(node, displayNode, edits, configVersion, configText, steps);
+    }
+
+    /// <summary>The same edits planned again against a config another writer changed.</summary>
+    internal SeccompProfilePlan Replan(string configText, string configVersion) => Create(Node, DisplayNode, Edits, configText, configVersion);
+
+    private static string Describe(SeccompProfileEdit edit, ConfigEdit step, SeccompProfileChangeAction action) => action switch
+    {
+        SeccompProfileChangeAction.Added => $"set {edit.Name} (add)",
+        SeccompProfileChangeAction.Replaced => $"set {edit.Name} (replace)",
+        SeccompProfileChangeAction.Removed => "remove " + string.Join(", ", step.Before.Select(e => e.Name).Distinct(StringComparer.Ordinal)),
+        _ when edit.Kind == SeccompProfileEditKind.Remove => $"remove {edit.Name} (nothing matches)",
+        _ => $"set {edit.Name} (no change)",
+    };
+}

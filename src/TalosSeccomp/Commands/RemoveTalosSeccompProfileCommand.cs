@@ -1,0 +1,97 @@
+using System.Management.Automation;
+using TalosSeccomp.Errors;
+using TalosSeccomp.Talos.Deployment;
+
+namespace TalosSeccomp.Commands;
+
+/// <summary>Removes seccomp profiles from Talos nodes by name, and changes nothing else in their config.</summary>
+/// <remarks>
+/// <para>Remove-TalosSeccompProfile removes every machine.seccompProfiles entry whose name matches -Name (wildcards, case-sensitive like the file names) from each node's machine config, by the same read–modify–write as Set-TalosSeccompProfile: every other document and field, comments included, comes back byte for byte, and the whole config is applied with an explicit mode (Auto by default; never a reboot). The node then deletes the profile files. Removing the last profile leaves seccompProfiles: [] in place.</para>
+/// <para>It is idempotent: a name that matches nothing is not an error; the node's result says Unchanged and nothing is sent. -WhatIf shows per node the entries that would go; -Confirm asks per node; -DryRun lets the node check the change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are gone.</para>
+/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the edit redone when another writer changed the config, but a write in the last round trip before the apply can still be overwritten.</para>
+/// </remarks>
+/// <example>
+/// <code>Remove-TalosSeccompProfile -Name audit.json -Node 10.5.0.2, 10.5.0.3</code>
+/// <para>Removes the audit.json profile from two nodes.</para>
+/// </example>
+/// <example>
+/// <code>Get-TalosSeccompProfile -Name 'test-*' | Remove-TalosSeccompProfile -WhatIf</code>
+/// <para>Shows which test profiles would be removed from which node, without changing anything.</para>
+/// </example>
+/// <example>
+/// <code>Get-TalosNode | Remove-TalosSeccompProfile -Name '*.tmp.json' -Wait -Confirm:$false</code>
+/// <para>Removes every profile ending in .tmp.json from the nodes of the current context, without prompting, and waits until the nodes' resources are gone.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Remove, "TalosSeccompProfile", SupportsShouldProcess = true)]
+[OutputType(typeof(SeccompProfileChange))]
+public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentCommandBase
+{
+    private readonly List<string> _namesForAllNodes = new();
+    private readonly Dictionary<string, List<string>> _namesByNode = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Names of the profiles to remove; wildcards (*, ?, [a-z]) match several. Case-sensitive, like the file names on the node.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("ProfileName", "Id")]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[] Name { get; set; } = [];
+
+    /// <inheritdoc />
+    protected override string ProgressActivity => "Remove-TalosSeccompProfile";
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            // Compiles the patterns: a bad one stops the command before any call.
+            SeccompProfileEdit.Remove(Name);
+        }
+        catch (TalosSeccompException ex)
+        {
+            ThrowEngineError(ex);
+        }
+
+        // Names piped with a node (Get-TalosSeccompProfile output) apply to that node only.
+        if (Node is { Length: > 0 })
+        {
+            foreach (var node in Node.Where(n => !string.IsNullOrWhiteSpace(n)))
+            {
+                if (!_namesByNode.TryGetValue(node.Trim(), out var names))
+                {
+                    _namesByNode[node.Trim()] = names = new List<string>();
+                }
+
+                names.AddRange(Name);
+            }
+        }
+        else
+        {
+            _namesForAllNodes.AddRange(Name);
+        }
+
+        base.ProcessRecord();
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        try
+        {
+            SeccompProfileDeployer.ValidateOptions(ApplyOptions(returnResources: false));
+        }
+        catch (TalosSeccompException ex)
+        {
+            ThrowEngineError(ex);
+        }
+
+        base.EndProcessing();
+    }
+
+    /// <inheritdoc />
+    protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    {
+        var names = _namesForAllNodes.Concat(target.Node is not null && _namesByNode.TryGetValue(target.Node, out var own) ? own : Enumerable.Empty<string>());
+        return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false), cancellationToken);
+    }
+}

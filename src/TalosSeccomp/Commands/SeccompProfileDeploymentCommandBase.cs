@@ -1,0 +1,126 @@
+using System.Management.Automation;
+using TalosSeccomp.Talos.Deployment;
+
+namespace TalosSeccomp.Commands;
+
+/// <summary>
+/// Shared machinery of Set- and Remove-TalosSeccompProfile: the apply parameters, and per node the read, the
+/// ShouldProcess question (asked on the pipeline thread with the diff in it), the apply and the result objects.
+/// </summary>
+public abstract class SeccompProfileDeploymentCommandBase : TalosCommandBase
+{
+    private bool _whatIf;
+
+    /// <summary>
+    /// How the node applies the config: Auto (the default; seccomp profiles always apply without a reboot), NoReboot, Try
+    /// (rolled back after -TryTimeout unless applied again) or Staged (takes effect at the next reboot). A reboot is never requested.
+    /// </summary>
+    /// <remarks>A string, not the engine's enum: engine value types in a cmdlet's parameters load the engine before its load context is ready.</remarks>
+    [Parameter]
+    [ValidateSet("Auto", "NoReboot", "Try", "Staged")]
+    public string Mode { get; set; } = "Auto";
+
+    /// <summary>With -Mode Try: how long the node keeps the new config before rolling it back (default: the node's, one minute).</summary>
+    [Parameter]
+    public TimeSpan? TryTimeout { get; set; }
+
+    /// <summary>Ask each node to check the new config and return its summary and diff, without applying it (the API's dry_run).</summary>
+    [Parameter]
+    public SwitchParameter DryRun { get; set; }
+
+    /// <summary>Wait (up to -TimeoutSec) until each node's SeccompProfile resources show the change, by watching them.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>The apply options the parameters describe.</summary>
+    private protected SeccompApplyOptions ApplyOptions(bool returnResources) => new()
+    {
+        Mode = Enum.Parse<SeccompApplyMode>(Mode, ignoreCase: true),
+        TryTimeout = TryTimeout,
+        DryRun = DryRun,
+        Wait = Wait,
+        WaitTimeout = TimeSpan.FromSeconds(TimeoutSec),
+        ReturnResources = returnResources,
+    };
+
+    /// <summary>
+    /// Plans <paramref name="edits"/> on the node, asks ShouldProcess with the diff when something would change (not for a
+    /// dry run, which changes nothing), applies, and writes one result per edit.
+    /// </summary>
+    private protected async Task DeployAsync(TalosNodeTarget target, PipelineSink sink, IReadOnlyList<SeccompProfileEdit> edits, SeccompApplyOptions options,
+        CancellationToken cancellationToken)
+    {
+        var node = target.DisplayNode;
+        var deployer = new SeccompProfileDeployer(target.Client);
+        var plan = await deployer.PlanAsync(target.Node, node, edits, cancellationToken).ConfigureAwait(false);
+        if (!plan.Changed)
+        {
+            sink.Verbose($"{node}: {plan.Summary}; the config already is as wanted, nothing was sent.");
+        }
+        else if (!options.DryRun || _whatIf)
+        {
+            var what = $"{plan.Summary} in the machine config of {node} ({(options.DryRun ? "dry run" : "mode " + Mode)})";
+            var approved = await AskAsync(sink, c => c.ShouldProcess($"{what}:\n{plan.Diff}", $"{what}?\n{plan.Diff}", MyInvocation.MyCommand.Name), cancellationToken).ConfigureAwait(false);
+            if (!approved)
+            {
+                return;
+            }
+        }
+
+        foreach (var change in await deployer.ApplyAsync(plan, options, cancellationToken).ConfigureAwait(false))
+        {
+            if (change.Attempts > 1)
+            {
+                sink.Verbose($"{node}: the config changed while this command worked on it; the edit was redone on the new config ({change.Attempts} attempts).");
+            }
+
+            foreach (var warning in change.Warnings)
+            {
+                sink.Warning($"{node}: {warning}");
+            }
+
+            sink.Object(change);
+        }
+    }
+
+    /// <summary>Writes the validator's findings about the profiles being deployed as warnings.</summary>
+    private protected void WarnAbout(SeccompProfileEdit edit)
+    {
+        foreach (var finding in edit.Diagnostics.Where(d => d.Severity != Profiles.SeccompDiagnosticSeverity.Information))
+        {
+            WriteWarning($"{edit.Name}: {(finding.Severity == Profiles.SeccompDiagnosticSeverity.Error ? "deployed despite an error (-Force)" : "warning")}: "
+                + (string.IsNullOrEmpty(finding.Location) ? finding.Message : $"{finding.Location}: {finding.Message}"));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        // Read here: session state belongs to the pipeline thread, and the nodes are handled on pool threads.
+        _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value)
+            ? LanguagePrimitives.IsTrue(value)
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        base.BeginProcessing();
+    }
+
+    /// <summary>Runs a question on the pipeline thread (ShouldProcess must run there) and awaits its answer.</summary>
+    private static async Task<bool> AskAsync(PipelineSink sink, Func<Cmdlet, bool> question, CancellationToken cancellationToken)
+    {
+        var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = cancellationToken.Register(() => answer.TrySetCanceled(cancellationToken));
+        sink.OnPipelineThread(cmdlet =>
+        {
+            try
+            {
+                answer.TrySetResult(question(cmdlet));
+            }
+            catch (Exception ex)
+            {
+                // Also stop the pipeline thread (e.g. the user chose Suspend or the pipeline is stopping).
+                answer.TrySetException(ex);
+                throw;
+            }
+        });
+        return await answer.Task.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,219 @@
+# Get-, Set- and Remove-TalosSeccompProfile against the fake Talos node run as a program (Ed25519 mutual TLS).
+BeforeAll {
+    $script:ModulePath = $env:TALOSSECCOMP_MODULE_PATH
+    $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $fakeDll = Join-Path $RepoRoot 'tests/TalosSeccomp.FakeTalos/bin/Release/net10.0/TalosSeccomp.FakeTalos.dll'
+    if (-not (Test-Path $fakeDll)) { throw "Build the fake node first (build.ps1 -Task Build): $fakeDll" }
+
+    $script:StateDir = Join-Path ([IO.Path]::GetTempPath()) ("nodeprofiles-pester-" + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $StateDir | Out-Null
+    $startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in $fakeDll, '--state-dir', $StateDir, '--nodes', '3') { $startInfo.ArgumentList.Add($a) }
+    $startInfo.RedirectStandardInput = $true   # the fake runs until its stdin closes
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.RedirectStandardError = $true
+    $script:Fake = [Diagnostics.Process]::Start($startInfo)
+    $endpointFile = Join-Path $StateDir 'endpoint.json'
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while (-not (Test-Path $endpointFile)) {
+        if ($Fake.HasExited) { throw "The fake node exited: $($Fake.StandardError.ReadToEnd())" }
+        if ([DateTime]::UtcNow -gt $deadline) { throw 'The fake node did not start within 60 s.' }
+        Start-Sleep -Milliseconds 100
+    }
+    Start-Sleep -Milliseconds 200
+    $script:Info = Get-Content $endpointFile -Raw | ConvertFrom-Json
+    $script:Config = Join-Path $StateDir 'talosconfig'
+    $script:ReaderConfig = Join-Path $StateDir 'talosconfig-reader'
+    $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+    function script:Get-Applied([string] $Node) { @(Invoke-RestMethod "$($Info.controlUrl)/nodes/$Node/applied") }
+    function script:Get-NodeConfig([string] $Node) { Invoke-RestMethod "$($Info.controlUrl)/nodes/$Node/config" }
+    function script:Get-NodeFile([string] $Node, [string] $Path) {
+        $bytes = (Invoke-WebRequest "$($Info.controlUrl)/nodes/$Node/files?path=$([uri]::EscapeDataString($Path))").Content
+        [Text.Encoding]::UTF8.GetString($bytes)
+    }
+
+    Import-Module (Join-Path $ModulePath 'TalosSeccomp.psd1') -Force
+}
+
+AfterAll {
+    if ($script:Fake -and -not $Fake.HasExited) {
+        $Fake.StandardInput.Close()
+        if (-not $Fake.WaitForExit(10000)) { $Fake.Kill() }
+    }
+    Remove-Item $script:StateDir -Recurse -Force -ErrorAction Ignore
+}
+
+Describe 'Get-TalosSeccompProfile' {
+    It 'lists the profiles of every node like talosctl get seccompprofiles' {
+        $profiles = Get-TalosSeccompProfile -TalosConfig $Config
+        ($profiles.Node | Sort-Object) | Should -Be ($Info.nodes | Sort-Object)
+        $profiles | ForEach-Object {
+            $_.PSObject.TypeNames[0] | Should -Be 'TalosSeccomp.Talos.TalosSeccompProfile'
+            $_.Id | Should -Be 'audit.json'
+            $_.LocalhostProfile | Should -Be 'profiles/audit.json'
+            $_.Profile.DefaultAction | Should -Be 'SCMP_ACT_LOG'
+        }
+        $text = $profiles | Out-String
+        $text | Should -Match 'NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION'
+        $text | Should -Match ([regex]::Escape($Info.nodes[0]) + '\s+cri\s+SeccompProfile\s+audit\.json\s+1')
+    }
+
+    It 'reads the files with -Content and reports whether they match' {
+        $profile = Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name 'aud*' -Content
+        $profile.Content | Should -BeExactly '{"defaultAction":"SCMP_ACT_LOG"}'
+        $profile.ContentMatches | Should -BeTrue
+    }
+
+    It 'still returns the profiles to a reader and warns that the content needs os:admin' {
+        $profile = Get-TalosSeccompProfile -TalosConfig $ReaderConfig -Node $Info.nodes[1] -Content -WarningVariable warnings -WarningAction SilentlyContinue
+        $profile.Name | Should -Be 'audit.json'
+        $profile.Content | Should -BeNullOrEmpty
+        $profile.ContentError | Should -Match 'os:admin'
+        $warnings[0] | Should -Match 'os:admin'
+    }
+
+    It 'names the node that lacks a profile asked for by exact name' {
+        Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[2] -Name missing.json -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'TalosSeccompProfileNotFound,*'
+        $err[0].TargetObject | Should -Be $Info.nodes[2]
+    }
+
+    It 'pipes into ConvertTo-SeccompSecurityContext' {
+        $yaml = Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name audit.json | ConvertTo-SeccompSecurityContext
+        $yaml | Should -Match 'localhostProfile: profiles/audit.json'
+    }
+}
+
+Describe 'Set-TalosSeccompProfile' {
+    It 'runs the design example: the audit profile on every node, nothing sent where it already is' {
+        $before = $Info.nodes | ForEach-Object { (Get-Applied $_).Count }
+        $verbose = Get-TalosNode -TalosConfig $Config | Set-TalosSeccompProfile -Name audit.json -Verbose 4>&1
+        $results = $verbose | Where-Object { $_.PSObject.TypeNames[0] -eq 'TalosSeccomp.Talos.Deployment.SeccompProfileChange' }
+        $messages = ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        @($results).Count | Should -Be 3
+        $results.Action | Should -Be @('Unchanged', 'Unchanged', 'Unchanged')
+        $messages | Should -Contain 'No profile given: deploying the Talos guide''s audit profile {"defaultAction":"SCMP_ACT_LOG"} as audit.json.'
+        $Info.nodes | ForEach-Object { (Get-Applied $_).Count } | Should -Be $before
+    }
+
+    It 'adds a profile given as a hashtable with exact numbers, mode AUTO, and waits for it' {
+        $value = @{ defaultAction = 'SCMP_ACT_ALLOW'; syscalls = @(@{ names = @('personality'); action = 'SCMP_ACT_ERRNO'; errnoRet = 1
+                    args = @(@{ index = 0; value = 18446744073709551615; op = 'SCMP_CMP_EQ' }) }) }
+        $results = Set-TalosSeccompProfile -TalosConfig $Config -Name big.json -Value $value -Wait -PassThru
+        @($results).Count | Should -Be 3
+        $results | ForEach-Object {
+            $_.Action | Should -Be 'Added'
+            $_.Applied | Should -BeTrue
+            $_.Confirmed | Should -BeTrue
+            $_.Resource.Profile.Syscalls[0].Args[0].Value | Should -Be ([ulong]::MaxValue)
+        }
+        (Get-Applied $Info.nodes[0])[-1].mode | Should -Be 'AUTO'
+        Get-NodeFile $Info.nodes[1] '/var/lib/kubelet/seccomp/profiles/big.json' | Should -Match '"value":18446744073709551615'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[2] -Name big.json -Content).ContentMatches | Should -BeTrue
+    }
+
+    It 'replaces by name instead of appending a second entry' {
+        $p = New-SeccompProfile -DefaultAction Log
+        $p.DefaultAction = 'SCMP_ACT_KILL_PROCESS'
+        $result = Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name big.json -Profile $p -Force -WarningAction SilentlyContinue
+        $result.Action | Should -Be 'Replaced'
+        ([regex]::Matches((Get-NodeConfig $Info.nodes[0]), 'name: big\.json')).Count | Should -Be 1
+    }
+
+    It 'takes the profile from the pipeline or from -Path, named after the file' {
+        $piped = New-SeccompProfile -DefaultAction Log | Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name piped.json
+        $piped.Action | Should -Be 'Added'
+        $file = Join-Path $StateDir 'from-file.json'
+        Set-Content -Path $file -Value '{"defaultAction":"SCMP_ACT_LOG","architectures":["SCMP_ARCH_X86_64"]}'
+        $fromPath = Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Path $file
+        $fromPath.Name | Should -Be 'from-file.json'
+        $fromPath.Action | Should -Be 'Added'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name 'from-file.json').Profile.Architectures | Should -Be 'SCMP_ARCH_X86_64'
+        Remove-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name piped.json, from-file.json | Select-Object -ExpandProperty Action | Should -Be 'Removed'
+    }
+
+    It 'sends nothing with -WhatIf and shows the diff' {
+        $before = (Get-Applied $Info.nodes[1]).Count
+        $script = @"
+Import-Module '$(Join-Path $ModulePath 'TalosSeccomp.psd1')'
+Set-TalosSeccompProfile -TalosConfig '$Config' -Node '$($Info.nodes[1])' -Name whatif.json -WhatIf
+"@
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0
+        ($output -join "`n") | Should -Match 'What if: set whatif.json \(add\) in the machine config of'
+        ($output -join "`n") | Should -Match '\+ - name: whatif.json'
+        (Get-Applied $Info.nodes[1]).Count | Should -Be $before
+    }
+
+    It 'returns the node''s own summary with -DryRun and applies nothing' {
+        $before = Get-NodeConfig $Info.nodes[2]
+        $result = Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[2] -Name dry.json -DryRun
+        $result.DryRun | Should -BeTrue
+        $result.ModeDetails | Should -Match '^Dry run summary'
+        Get-NodeConfig $Info.nodes[2] | Should -BeExactly $before
+        (Get-Applied $Info.nodes[2])[-1].dryRun | Should -BeTrue
+    }
+
+    It 'refuses an unsafe name before any call' {
+        { Set-TalosSeccompProfile -TalosConfig $Config -Name '../../etc/x' } | Should -Throw -ErrorId 'UnsafeProfileName,*'
+    }
+
+    It 'refuses a profile with validation errors unless -Force' {
+        { Set-TalosSeccompProfile -TalosConfig $Config -Name bad.json -Value @{ defaultAction = 'SCMP_ACT_NOPE' } } |
+            Should -Throw -ErrorId 'SeccompProfileValidationFailed,*'
+    }
+
+    It 'gives a reader a PermissionDenied error naming the roles, per node' {
+        $results = Set-TalosSeccompProfile -TalosConfig $ReaderConfig -Node $Info.nodes[0] -Name r.json -ErrorVariable err -ErrorAction SilentlyContinue
+        $results | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'TalosPermissionDenied,*'
+        $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err[0].TargetObject | Should -Be $Info.nodes[0]
+        $err[0].Exception.Message | Should -Match 'os:reader'
+    }
+
+    Context 'when one node of three is unreachable' {
+        BeforeAll { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$($Info.nodes[1])/unreachable?value=true" | Out-Null }
+        AfterAll { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$($Info.nodes[1])/unreachable?value=false" | Out-Null }
+
+        It 'completes the others and writes one error naming the failing node' {
+            $results = Set-TalosSeccompProfile -TalosConfig $Config -Name fleet.json -ErrorVariable err -ErrorAction SilentlyContinue
+            ($results.Node | Sort-Object) | Should -Be (@($Info.nodes[0], $Info.nodes[2]) | Sort-Object)
+            $results.Action | Should -Be @('Added', 'Added')
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'TalosNodeUnreachable,*'
+            $err[0].TargetObject | Should -Be $Info.nodes[1]
+        }
+
+        It 'stops with -ErrorAction Stop' {
+            { Set-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[1] -Name stop.json -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TalosNodeUnreachable,*'
+        }
+    }
+}
+
+Describe 'Remove-TalosSeccompProfile' {
+    It 'removes by wildcard and is idempotent' {
+        $removed = Remove-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name 'big.*', 'fleet.json' -Confirm:$false
+        $removed.Action | Should -Be 'Removed'
+        $removed.Name | Should -Be 'big.json, fleet.json'
+        $count = (Get-Applied $Info.nodes[0]).Count
+        $again = Remove-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name 'big.*', 'fleet.json'
+        $again.Action | Should -Be 'Unchanged'
+        (Get-Applied $Info.nodes[0]).Count | Should -Be $count
+    }
+
+    It 'removes profiles piped from Get-TalosSeccompProfile from their own node' {
+        Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[2] -Name 'big.json', 'fleet.json' |
+            Remove-TalosSeccompProfile -TalosConfig $Config -Wait | Select-Object -ExpandProperty Action | Should -Be 'Removed'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[2]).Name | Should -Be 'audit.json'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[1] -Name 'big.json').Name | Should -Be 'big.json'
+    }
+
+    It 'sends nothing with -WhatIf' {
+        $before = (Get-Applied $Info.nodes[1]).Count
+        Remove-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[1] -Name '*' -WhatIf | Should -BeNullOrEmpty
+        (Get-Applied $Info.nodes[1]).Count | Should -Be $before
+    }
+}
