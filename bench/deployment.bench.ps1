@@ -25,23 +25,11 @@ param(
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).ProviderPath
 $root = Split-Path $PSScriptRoot -Parent
-$fakeDll = Join-Path $root "tests/TalosSeccomp.FakeTalos/bin/$Configuration/net10.0/TalosSeccomp.FakeTalos.dll"
-$state = Join-Path ([IO.Path]::GetTempPath()) ("deployment-bench-" + [guid]::NewGuid().ToString('N'))
-$startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
-foreach ($a in $fakeDll, '--state-dir', $state, '--nodes', "$NodeCount") { $startInfo.ArgumentList.Add($a) }
-$startInfo.RedirectStandardInput = $true
-$startInfo.RedirectStandardOutput = $true
-$startInfo.RedirectStandardError = $true
-$fake = [Diagnostics.Process]::Start($startInfo)
+Import-Module (Join-Path $root 'tests/pester/FakeTalos.psm1') -Force
+$fake = Start-FakeTalos -NodeCount $NodeCount -Configuration $Configuration
 try {
-    $endpointFile = Join-Path $state 'endpoint.json'
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while (-not (Test-Path $endpointFile)) {
-        if ($fake.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The fake node did not start: $($fake.StandardError.ReadToEnd())" }
-        Start-Sleep -Milliseconds 100
-    }
-    $info = Get-Content $endpointFile -Raw | ConvertFrom-Json
-    $config = Join-Path $state 'talosconfig'
+    $info = [pscustomobject]@{ controlUrl = $fake.ControlUrl; nodes = $fake.Nodes }
+    $config = $fake.TalosConfig
     Import-Module (Join-Path $ModulePath 'TalosSeccomp.psd1') -Force
 
     $script:round = 0
@@ -70,9 +58,5 @@ try {
     }
 }
 finally {
-    if (-not $fake.HasExited) {
-        $fake.StandardInput.Close()
-        if (-not $fake.WaitForExit(10000)) { $fake.Kill() }
-    }
-    Remove-Item $state -Recurse -Force -ErrorAction Ignore
+    $fake | Stop-FakeTalos
 }
