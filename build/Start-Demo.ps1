@@ -14,6 +14,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+$ModulePath = (Resolve-Path $ModulePath).ProviderPath
 $ProgressPreference = 'SilentlyContinue'
 
 Import-Module (Join-Path $PSScriptRoot '../tests/pester/FakeTalos.psm1') -Force
@@ -33,6 +34,11 @@ try {
 
     Step 'The nodes of the current talosconfig context, and their Talos version (the connectivity check)' {
         Get-TalosNode | Get-TalosVersion
+    }
+
+    Step 'Start from a clean slate: the fake nodes come with the guide''s audit.json already applied' {
+        Get-TalosNode | Get-TalosSeccompProfile
+        Get-TalosNode | Remove-TalosSeccompProfile -Name audit.json
     }
 
     Step 'Write the guide''s audit profile: log every syscall' {
