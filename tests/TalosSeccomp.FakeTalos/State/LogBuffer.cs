@@ -81,7 +81,8 @@ internal sealed class LogBuffer
     /// <summary>Atomically takes the current records and subscribes to later ones (none lost, none twice).</summary>
     public Subscription Subscribe()
     {
-        var channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        // Not SingleReader: that channel kind cannot count its backlog (MaxBacklog).
+        var channel = Channel.CreateUnbounded<string>();
         lock (gate)
         {
             subscribers.Add(channel);

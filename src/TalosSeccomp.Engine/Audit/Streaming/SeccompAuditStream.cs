@@ -289,7 +289,7 @@ public sealed class SeccompAuditStream
         switch (SeccompAuditParser.Parse(line, display, _options.Filter, out var evt, out var problem, out var loss))
         {
             case AuditLineKind.Event:
-                if (node.Replaying && _options.Follow && evt!.Time < node.ReplayFloor)
+                if (node.Replaying && _options.Follow && node.PredatesWhatWasDelivered(evt!))
                 {
                     Interlocked.Increment(ref _duplicates); // buffered before the watch started, or long delivered
                     return;
@@ -301,9 +301,9 @@ public sealed class SeccompAuditStream
                     return;
                 }
 
-                if (node.LastDelivered is not { } last || evt.Time > last)
+                if (node.LastDelivered is not { } last || evt.Time > last.Time || (evt.Time == last.Time && evt.Serial > last.Serial))
                 {
-                    node.LastDelivered = evt.Time;
+                    node.LastDelivered = (evt.Time, evt.Serial);
                     node.Replaying = false;
                 }
 
@@ -373,18 +373,20 @@ public sealed class SeccompAuditStream
 
         public char[] Chars { get; set; } = new char[1024];
 
-        /// <summary>The newest record time delivered (the node's clock); null before the first event.</summary>
-        public DateTimeOffset? LastDelivered { get; set; }
+        /// <summary>The newest record delivered, by the node's clock and serial; null before the first event.</summary>
+        public (DateTimeOffset Time, ulong Serial)? LastDelivered { get; set; }
 
         /// <summary>True after a reconnect until a record newer than <see cref="LastDelivered"/> arrives.</summary>
         public bool Replaying { get; set; }
 
         /// <summary>
-        /// Replayed records older than this are dropped without the duplicate check: they predate the watch or were
-        /// delivered long ago. Until an event arrived the watch's start (this machine's clock) stands in for the node's.
-        /// One second of slack covers records that the kernel logged slightly out of order.
+        /// Whether a replayed record comes before the newest one delivered (so it was delivered, or it predates the
+        /// watch). Records are ordered by time, then serial (serials only grow within a boot; a reboot restarts them
+        /// but moves time on). Until an event arrived, the watch's start by this machine's clock stands in.
         /// </summary>
-        public DateTimeOffset ReplayFloor => (LastDelivered ?? watchStarted).AddSeconds(-1);
+        public bool PredatesWhatWasDelivered(SeccompAuditEvent evt) => LastDelivered is { } last
+            ? evt.Time < last.Time || (evt.Time == last.Time && evt.Serial <= last.Serial)
+            : evt.Time < watchStarted;
 
         public HashSet<string> ReportedLosses { get; } = new(StringComparer.Ordinal);
     }
