@@ -115,11 +115,17 @@ public sealed class FakeNode
 
     /// <summary>
     /// Appends <paramref name="count"/> well-formed seccomp records to the auditd log (serials from
-    /// <paramref name="firstSerial"/>), pausing while an open stream lags more than 20 000 lines behind, so a
-    /// benchmark streams a million records without the node's memory growing.
+    /// <paramref name="firstSerial"/>) for benchmarks: it starts once an auditd stream is open (a followed stream
+    /// only sees later records) and pauses while an open stream lags more than 20 000 lines behind, so a million
+    /// records stream without the node's memory growing.
     /// </summary>
     public async Task GenerateAuditdRecordsAsync(long count, long firstSerial = 1, CancellationToken cancellationToken = default)
     {
+        while (AuditdLog.SubscriberCount == 0)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+
         string[] comms = ["nginx", "runc:[2:INIT]", "coredns", "kube-proxy"];
         int[] syscalls = [0, 1, 3, 9, 202, 257, 59, 158];
         var epoch = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
