@@ -14,8 +14,8 @@ namespace TalosSeccomp.FakeTalos;
 
 /// <summary>
 /// Plain HTTP/1.1 control API on loopback, so scripts (Pester, the demo) can do what in-process tests do:
-/// inject kernel records and auditd lines, set latency or reachability, read the apply history, read or
-/// replace a node's config, and read the handshake count.
+/// inject kernel records and auditd lines (or generate many), set latency or reachability, drop or count open log
+/// streams, read the apply history, read or replace a node's config, and read the handshake count.
 /// </summary>
 public sealed class FakeControlApi : IAsyncDisposable
 {
@@ -78,6 +78,25 @@ public sealed class FakeControlApi : IAsyncDisposable
 
                 return Results.NoContent();
             }).ConfigureAwait(false));
+
+        app.MapGet("/nodes/{address}/streams", (string address) =>
+            WithNode(server, address, node => Task.FromResult(Results.Json(new { kernel = node.OpenKernelLogStreams, auditd = node.OpenAuditdLogStreams }))));
+
+        app.MapPost("/nodes/{address}/drop-streams", (string address) =>
+            WithNode(server, address, node => Task.FromResult(Results.Json(new { dropped = node.DropLogStreams() }))));
+
+        app.MapPost("/nodes/{address}/auditd-lines/generate", (string address, long? count, long? firstSerial) =>
+            WithNode(server, address, node =>
+            {
+                if (count is null or < 1)
+                {
+                    return Task.FromResult(Results.BadRequest("query parameter count (>= 1) is required"));
+                }
+
+                // In the background: the call returns at once and the records follow at the reader's pace.
+                _ = Task.Run(() => node.GenerateAuditdRecordsAsync(count.Value, firstSerial ?? 1));
+                return Task.FromResult(Results.Accepted());
+            }));
 
         app.MapPut("/nodes/{address}/latency", (string address, int? ms) =>
             WithNode(server, address, node =>

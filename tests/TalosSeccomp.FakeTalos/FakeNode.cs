@@ -110,6 +110,41 @@ public sealed class FakeNode
     /// <summary>Open auditd-log streams on this node.</summary>
     public int OpenAuditdLogStreams => AuditdLog.SubscriberCount;
 
+    /// <summary>Ends every open Dmesg and Logs stream of this node with Unavailable, as a dropped connection would; returns how many.</summary>
+    public int DropLogStreams() => KernelLog.DropSubscribers() + AuditdLog.DropSubscribers();
+
+    /// <summary>
+    /// Appends <paramref name="count"/> well-formed seccomp records to the auditd log (serials from
+    /// <paramref name="firstSerial"/>) for benchmarks: it starts once an auditd stream is open (a followed stream
+    /// only sees later records) and pauses while an open stream lags more than 20 000 lines behind, so a million
+    /// records stream without the node's memory growing.
+    /// </summary>
+    public async Task GenerateAuditdRecordsAsync(long count, long firstSerial = 1, CancellationToken cancellationToken = default)
+    {
+        while (AuditdLog.SubscriberCount == 0)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+
+        string[] comms = ["nginx", "runc:[2:INIT]", "coredns", "kube-proxy"];
+        int[] syscalls = [0, 1, 3, 9, 202, 257, 59, 158];
+        var epoch = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        for (long i = 0; i < count; i++)
+        {
+            if (i % 1000 == 0)
+            {
+                while (AuditdLog.MaxBacklog > 20_000)
+                {
+                    await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var serial = firstSerial + i;
+            AuditdLog.Append(string.Create(CultureInfo.InvariantCulture,
+                $"type=SECCOMP msg=audit({epoch + (serial / 100_000)}.{serial % 1000:D3}:{serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid={1000 + (serial % 50)} comm=\"{comms[serial % comms.Length]}\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall={syscalls[serial % syscalls.Length]} compat=0 ip=0x7f3a{serial % 65536:x4} code=0x7ffc0000\n"));
+        }
+    }
+
     /// <summary>The Talos version the node reports.</summary>
     public string TalosVersion { get; }
 

@@ -28,7 +28,7 @@ public enum AuditLossKind
     /// <summary><c>audit_lost=N</c>: the kernel's running total of records lost since boot (not a per-notice count).</summary>
     LostTotal,
 
-    /// <summary><c>audit: backlog limit exceeded</c>: the audit queue was full (count not reported).</summary>
+    /// <summary><c>audit: backlog limit exceeded</c> (kernel) or <c>audit backlog limit reached, some audit events may have been lost</c> (Talos auditd): the audit queue was full (count not reported).</summary>
     BacklogLimitExceeded,
 
     /// <summary><c>audit: rate limit exceeded</c>: the audit rate limit dropped records (count not reported).</summary>

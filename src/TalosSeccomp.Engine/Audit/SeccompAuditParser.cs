@@ -708,6 +708,11 @@ public static class SeccompAuditParser
         {
             kind = AuditLossKind.BacklogLimitExceeded;
         }
+        else if ((at = line.IndexOf("audit backlog limit reached", StringComparison.Ordinal)) >= 0)
+        {
+            // Talos's auditd (internal/app/auditd) writes this line when its netlink socket overflows (ENOBUFS).
+            kind = AuditLossKind.BacklogLimitExceeded;
+        }
         else if ((at = line.IndexOf("audit: rate limit exceeded", StringComparison.Ordinal)) >= 0)
         {
             kind = AuditLossKind.RateLimitExceeded;

@@ -121,6 +121,16 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
         }
     }
 
+    /// <summary>
+    /// The targets collected from the pipeline so far: per connection group, in input order, the nodes
+    /// <see cref="SelectTargets"/> chose, each with the group's settings and -TimeoutSec.
+    /// </summary>
+    protected IReadOnlyList<TalosNodeTarget> CollectTargets()
+    {
+        var timeout = TimeSpan.FromSeconds(TimeoutSec);
+        return _groups.SelectMany(g => SelectTargets(g).Select(node => new TalosNodeTarget(node, g.Settings, timeout))).ToList();
+    }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {

@@ -30,10 +30,15 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
     /// Runs <paramref name="work"/> on the thread pool and drains what it writes onto the pipeline thread
     /// until it completes. A terminating write (e.g. WriteError under -ErrorAction Stop) cancels the work.
     /// </summary>
-    protected void RunPumped(Func<PipelineSink, CancellationToken, Task> work)
+    /// <param name="work">The background work; it writes through the sink.</param>
+    /// <param name="boundedCapacity">
+    /// 0: the sink never blocks. Otherwise at most this many writes wait for the pipeline thread, and the work's
+    /// writes block beyond that (backpressure for endless streams), until the work is cancelled.
+    /// </param>
+    protected void RunPumped(Func<PipelineSink, CancellationToken, Task> work, int boundedCapacity = 0)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var sink = new PipelineSink();
+        var sink = new PipelineSink(boundedCapacity, linked.Token);
         var task = Task.Run(async () =>
         {
             try
@@ -84,7 +89,14 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
     /// <summary>Thread-safe queue of pipeline writes produced by background work.</summary>
     protected sealed class PipelineSink
     {
-        private readonly BlockingCollection<Action<TalosSeccompCmdlet>> _writes = new();
+        private readonly BlockingCollection<Action<TalosSeccompCmdlet>> _writes;
+        private readonly CancellationToken _cancelled;
+
+        internal PipelineSink(int boundedCapacity, CancellationToken cancelled)
+        {
+            _writes = boundedCapacity > 0 ? new(boundedCapacity) : new();
+            _cancelled = cancelled;
+        }
 
         /// <summary>Queues an output object.</summary>
         public void Object(object value) => Add(c => c.WriteObject(value));
@@ -112,9 +124,9 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
         {
             try
             {
-                _writes.Add(write);
+                _writes.Add(write, _cancelled);
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
             {
                 // The pipeline is gone (stopped or failed); drop late writes.
             }

@@ -185,7 +185,10 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
         }
     }
 
-    /// <summary>Waits for more items; false when the stream was cancelled (the client went away) or the log closed.</summary>
+    /// <summary>
+    /// Waits for more items; false when the stream was cancelled (the client went away) or the log closed. A stream
+    /// dropped on purpose (<see cref="FakeNode.DropLogStreams"/>) fails like a broken connection: Unavailable.
+    /// </summary>
     private static async Task<bool> WaitUntilCancelled(System.Threading.Channels.ChannelReader<string> reader, CancellationToken cancellationToken)
     {
         try
@@ -195,6 +198,10 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
         catch (OperationCanceledException)
         {
             return false;
+        }
+        catch (LogStreamDroppedException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "connection reset by peer (the fake node dropped the stream)"));
         }
     }
 }

@@ -40,6 +40,36 @@ internal sealed class LogBuffer
         get { lock (gate) { return subscribers.Count; } }
     }
 
+    /// <summary>Records appended but not yet sent, on the slowest open stream (benchmarks pace themselves on it).</summary>
+    public int MaxBacklog
+    {
+        get
+        {
+            lock (gate)
+            {
+                return subscribers.Count == 0 ? 0 : subscribers.Max(s => s.Reader.Count);
+            }
+        }
+    }
+
+    /// <summary>Ends every open stream with <see cref="LogStreamDroppedException"/>, as a broken connection would.</summary>
+    public int DropSubscribers()
+    {
+        Channel<string>[] dropped;
+        lock (gate)
+        {
+            dropped = subscribers.ToArray();
+            subscribers.Clear();
+        }
+
+        foreach (var channel in dropped)
+        {
+            channel.Writer.TryComplete(new LogStreamDroppedException());
+        }
+
+        return dropped.Length;
+    }
+
     public IReadOnlyList<string> Snapshot()
     {
         lock (gate)
@@ -51,7 +81,8 @@ internal sealed class LogBuffer
     /// <summary>Atomically takes the current records and subscribes to later ones (none lost, none twice).</summary>
     public Subscription Subscribe()
     {
-        var channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        // Not SingleReader: that channel kind cannot count its backlog (MaxBacklog).
+        var channel = Channel.CreateUnbounded<string>();
         lock (gate)
         {
             subscribers.Add(channel);
@@ -76,5 +107,14 @@ internal sealed class LogBuffer
         public ChannelReader<string> Reader => channel.Reader;
 
         public void Dispose() => owner.Unsubscribe(channel);
+    }
+}
+
+/// <summary>A log stream was dropped on purpose (tests of reconnection).</summary>
+internal sealed class LogStreamDroppedException : Exception
+{
+    public LogStreamDroppedException()
+        : base("the log stream was dropped")
+    {
     }
 }
