@@ -27,8 +27,6 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $root = Split-Path $PSScriptRoot -Parent
 $ModulePath = (Resolve-Path $ModulePath).ProviderPath
-$fakeDll = Join-Path $root "tests/TalosSeccomp.FakeTalos/bin/$Configuration/net10.0/TalosSeccomp.FakeTalos.dll"
-if (-not (Test-Path $fakeDll)) { throw "Build the fake node first (build.ps1 -Task Build): $fakeDll" }
 $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
 
 function Start-Child([string] $File, [string[]] $Arguments) {
@@ -40,17 +38,12 @@ function Start-Child([string] $File, [string[]] $Arguments) {
     [Diagnostics.Process]::Start($startInfo)
 }
 
-$state = Join-Path ([IO.Path]::GetTempPath()) ("talos-watch-bench-" + [guid]::NewGuid().ToString('N'))
-$fake = Start-Child 'dotnet' @($fakeDll, '--state-dir', $state)
+Import-Module (Join-Path $root 'tests/pester/FakeTalos.psm1') -Force
+$fake = Start-FakeTalos -NodeCount 1 -Configuration $Configuration
 try {
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while (-not (Test-Path (Join-Path $state 'endpoint.json'))) {
-        if ($fake.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The fake node did not start: $($fake.StandardError.ReadToEnd())" }
-        Start-Sleep -Milliseconds 100
-    }
-    $info = Get-Content (Join-Path $state 'endpoint.json') -Raw | ConvertFrom-Json
-    $node = $info.nodes[0]
-    Invoke-RestMethod -Method Post "$($info.controlUrl)/nodes/$node/auditd-lines/generate?count=$Count" | Out-Null
+    $state = $fake.StateDir
+    $node = $fake.Nodes[0]
+    Invoke-FakeTalosControl $fake POST "nodes/$node/auditd-lines/generate?count=$Count" | Out-Null
 
     $measure = @"
 `$ErrorActionPreference = 'Stop'
@@ -83,9 +76,5 @@ Import-Module '$ModulePath/TalosSeccomp.psd1'
     if ($result.Count -ne $Count) { throw "Expected $Count events, got $($result.Count)." }
 }
 finally {
-    if (-not $fake.HasExited) {
-        $fake.StandardInput.Close()
-        if (-not $fake.WaitForExit(10000)) { $fake.Kill() }
-    }
-    Remove-Item $state -Recurse -Force -ErrorAction Ignore
+    $fake | Stop-FakeTalos
 }

@@ -66,24 +66,10 @@ BeforeAll {
     if ($probe.ExitCode -ne 0 -or $probe.Output -notmatch 'probe') { $script:Missing = "a working runc here (a plain container failed: $($probe.Output))"; return }
 
     # The fake node, forwarding this machine's kernel log to its Dmesg and auditd streams.
-    $fakeDll = Join-Path $RepoRoot 'tests/TalosSeccomp.FakeTalos/bin/Release/net10.0/TalosSeccomp.FakeTalos.dll'
-    if (-not (Test-Path $fakeDll)) { throw "Build the fake node first (build.ps1 -Task Build): $fakeDll" }
-    $script:StateDir = Join-Path $Bundle 'fake'
-    $startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $fakeDll, '--state-dir', $StateDir, '--forward-host-kernel-log') { $startInfo.ArgumentList.Add($a) }
-    $startInfo.RedirectStandardInput = $true
-    $startInfo.RedirectStandardOutput = $true
-    $startInfo.RedirectStandardError = $true
-    $script:Fake = [Diagnostics.Process]::Start($startInfo)
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while (-not (Test-Path (Join-Path $StateDir 'endpoint.json'))) {
-        if ($Fake.HasExited) { throw "The fake node exited: $($Fake.StandardError.ReadToEnd())" }
-        if ([DateTime]::UtcNow -gt $deadline) { throw 'The fake node did not start within 60 s.' }
-        Start-Sleep -Milliseconds 100
-    }
-    $script:Info = Get-Content (Join-Path $StateDir 'endpoint.json') -Raw | ConvertFrom-Json
-    if (-not $Info.forwardingHostKernelLog) { $script:Missing = 'the fake node forwarding /dev/kmsg (it said no)'; return }
-    $script:TalosConfigPath = Join-Path $StateDir 'talosconfig'
+    Import-Module (Join-Path $PSScriptRoot 'FakeTalos.psm1') -Force
+    $script:FakeTalos = Start-FakeTalos -NodeCount 1 -ForwardHostKernelLog
+    if (-not $FakeTalos.ForwardingHostKernelLog) { $script:Missing = 'the fake node forwarding /dev/kmsg (it said no)'; return }
+    $script:TalosConfigPath = $FakeTalos.TalosConfig
 
     # The kernel rate-limits audit printk; a recording over dropped records would be incomplete.
     $script:SavedRatelimit = (Get-Content $RatelimitPath -Raw).Trim()
@@ -97,10 +83,7 @@ BeforeAll {
 AfterAll {
     if ($null -ne $script:SavedRatelimit) { Set-Sysctl $RatelimitPath $SavedRatelimit }
     foreach ($name in $script:Containers) { & runc delete -f $name 2>&1 | Out-Null }
-    if ($script:Fake -and -not $Fake.HasExited) {
-        $Fake.StandardInput.Close()
-        if (-not $Fake.WaitForExit(10000)) { $Fake.Kill() }
-    }
+    if ($script:FakeTalos) { $FakeTalos | Stop-FakeTalos }
     Remove-Item $script:Bundle -Recurse -Force -ErrorAction Ignore
 }
 

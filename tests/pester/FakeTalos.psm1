@@ -53,6 +53,8 @@ function Start-FakeTalos {
         Nodes        = @($info.nodes)
         TalosConfig  = Join-Path $stateDir 'talosconfig'
         ReaderConfig = Join-Path $stateDir 'talosconfig-reader'
+        # True when the fake forwards this machine's /dev/kmsg (it needs root on Linux); say so when asked and it can't.
+        ForwardingHostKernelLog = [bool] $info.forwardingHostKernelLog
     }
 }
 

@@ -3,27 +3,12 @@ BeforeAll {
     $script:ModulePath = $env:TALOSSECCOMP_MODULE_PATH
     $script:Manifest = Join-Path $ModulePath 'TalosSeccomp.psd1'
     $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $fakeDll = Join-Path $RepoRoot 'tests/TalosSeccomp.FakeTalos/bin/Release/net10.0/TalosSeccomp.FakeTalos.dll'
-    if (-not (Test-Path $fakeDll)) { throw "Build the fake node first (build.ps1 -Task Build): $fakeDll" }
-
-    $script:StateDir = Join-Path ([IO.Path]::GetTempPath()) ("talos-watch-pester-" + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $StateDir | Out-Null
-    $startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $fakeDll, '--state-dir', $StateDir, '--nodes', '3') { $startInfo.ArgumentList.Add($a) }
-    $startInfo.RedirectStandardInput = $true   # the fake runs until its stdin closes
-    $startInfo.RedirectStandardOutput = $true
-    $startInfo.RedirectStandardError = $true
-    $script:Fake = [Diagnostics.Process]::Start($startInfo)
-    $endpointFile = Join-Path $StateDir 'endpoint.json'
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while (-not (Test-Path $endpointFile)) {
-        if ($Fake.HasExited) { throw "The fake node exited: $($Fake.StandardError.ReadToEnd())" }
-        if ([DateTime]::UtcNow -gt $deadline) { throw 'The fake node did not start within 60 s.' }
-        Start-Sleep -Milliseconds 100
-    }
-    $script:Info = Get-Content $endpointFile -Raw | ConvertFrom-Json
-    $script:Control = $Info.controlUrl
-    $script:Config = Join-Path $StateDir 'talosconfig'
+    Import-Module (Join-Path $PSScriptRoot 'FakeTalos.psm1') -Force
+    $script:FakeTalos = Start-FakeTalos -NodeCount 3
+    $script:Info = [pscustomobject]@{ endpoint = $FakeTalos.Endpoint; controlUrl = $FakeTalos.ControlUrl; nodes = $FakeTalos.Nodes }
+    $script:StateDir = $FakeTalos.StateDir
+    $script:Control = $FakeTalos.ControlUrl
+    $script:Config = $FakeTalos.TalosConfig
     $script:Serial = 5000
 
     Import-Module $Manifest -Force
@@ -71,11 +56,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:Fake -and -not $Fake.HasExited) {
-        $Fake.StandardInput.Close()
-        if (-not $Fake.WaitForExit(10000)) { $Fake.Kill() }
-    }
-    Remove-Item $script:StateDir -Recurse -Force -ErrorAction Ignore
+    if ($script:FakeTalos) { $FakeTalos | Stop-FakeTalos }
 }
 
 Describe 'Watch-TalosAudit -NoFollow' {
