@@ -66,8 +66,8 @@ Describe 'ConvertFrom-SeccompAuditRecord' {
 
     It 'formats events as a table with the live-tail columns' {
         $text = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | Select-Object -First 1 | Format-Table | Out-String -Width 200
-        $text | Should -Match 'Time\s+Node\s+ProcessName\s+Syscall\s+Action\s+Architecture\s+Pid'
-        $text | Should -Match '2022-07-28T11:49:45.445Z\s+10.5.0.3\s+runc:\[2:INIT\]\s+close\s+Log\s+x86_64\s+2784'
+        $text | Should -Match 'Time \(UTC\)\s+Node\s+ProcessName\s+Syscall\s+Action\s+Arch'
+        $text | Should -Match '11:49:45.445\s+10.5.0.3\s+runc:\[2:INIT\]\s+close\s+Log\s+x86_64'
     }
 
     It 'has help with examples' {
