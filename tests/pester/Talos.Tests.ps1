@@ -79,6 +79,23 @@ foreach (`$i in 1..10) { `$count += @(Get-TalosNode -TalosConfig '$Config' | Get
         (Invoke-RestMethod "$($Info.controlUrl)/stats").handshakes - $before | Should -Be 1
     }
 
+    It 'closes its connections when the module is removed, and opens a new one after a re-import' {
+        $before = (Invoke-RestMethod "$($Info.controlUrl)/stats").handshakes
+        $script = @"
+Import-Module '$(Join-Path $ModulePath 'TalosSeccomp.psd1')'
+`$null = Get-TalosVersion -TalosConfig '$Config' -ErrorAction Stop
+Remove-Module TalosSeccomp
+Import-Module '$(Join-Path $ModulePath 'TalosSeccomp.psd1')'
+`$null = Get-TalosVersion -TalosConfig '$Config' -ErrorAction Stop
+'done'
+"@
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0
+        $output | Select-Object -Last 1 | Should -Be 'done'
+        # One pooled connection per import: the removal closed the first, so the second import handshakes again.
+        (Invoke-RestMethod "$($Info.controlUrl)/stats").handshakes - $before | Should -Be 2
+    }
+
     Context 'when one node is unreachable' {
         BeforeAll { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$($Info.nodes[1])/unreachable?value=true" | Out-Null }
         AfterAll { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$($Info.nodes[1])/unreachable?value=false" | Out-Null }
