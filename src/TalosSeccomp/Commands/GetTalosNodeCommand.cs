@@ -23,7 +23,7 @@ namespace TalosSeccomp.Commands;
 /// </example>
 [Cmdlet(VerbsCommon.Get, "TalosNode")]
 [OutputType(typeof(TalosNode))]
-public sealed class GetTalosNodeCommand : TalosCommandBase
+public sealed class GetTalosNodeCommand : TalosNodeCommandBase
 {
     /// <summary>List the cluster members (COSI Members.cluster.talos.dev) instead of the talosconfig nodes.</summary>
     [Parameter]

@@ -27,7 +27,7 @@ namespace TalosSeccomp.Commands;
 /// </example>
 [Cmdlet(VerbsCommon.Get, "TalosSeccompProfile")]
 [OutputType(typeof(TalosSeccompProfile))]
-public sealed class GetTalosSeccompProfileCommand : TalosCommandBase
+public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
 {
     /// <summary>Names of the profiles to get; wildcards (*, ?, [a-z]) match several. All profiles when omitted.</summary>
     [Parameter(Position = 0)]

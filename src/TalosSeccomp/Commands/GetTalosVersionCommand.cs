@@ -22,7 +22,7 @@ namespace TalosSeccomp.Commands;
 /// </example>
 [Cmdlet(VerbsCommon.Get, "TalosVersion")]
 [OutputType(typeof(TalosVersionInfo))]
-public sealed class GetTalosVersionCommand : TalosCommandBase
+public sealed class GetTalosVersionCommand : TalosNodeCommandBase
 {
     /// <inheritdoc />
     protected override string ProgressActivity => "Get-TalosVersion";

@@ -7,7 +7,7 @@ namespace TalosSeccomp.Commands;
 /// Shared machinery of Set- and Remove-TalosSeccompProfile: the apply parameters, and per node the read, the
 /// ShouldProcess question (asked on the pipeline thread with the diff in it), the apply and the result objects.
 /// </summary>
-public abstract class SeccompProfileDeploymentCommandBase : TalosCommandBase
+public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
 {
     private bool _whatIf;
 

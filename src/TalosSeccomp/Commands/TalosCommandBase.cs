@@ -6,19 +6,17 @@ using TalosSeccomp.Talos;
 namespace TalosSeccomp.Commands;
 
 /// <summary>
-/// Base of every cmdlet that talks to Talos nodes. It binds the connection parameters (also by property
-/// name, so <c>TalosNode</c> objects carry their connection), collects pipeline input per connection, and at
-/// the end fans out one call per node concurrently (throttled, with progress when there are several nodes):
-/// one result per node, one non-terminating error per failing node naming it.
+/// Base of every cmdlet that talks to Talos nodes. It binds the common connection parameters (also by property
+/// name, so <c>TalosNode</c> objects carry their connection) and collects pipeline input per connection;
+/// <see cref="CollectTargets"/> then gives the nodes to call. Cmdlets that make one call per node derive from
+/// <see cref="TalosNodeCommandBase"/>, which adds the throttled fan-out.
 /// </summary>
 /// <remarks>
-/// Derived cmdlets implement <see cref="ProcessNodeAsync"/> (runs on a pool thread; write through the sink);
-/// they may override <see cref="SelectTargets"/> to choose other targets than the requested or configured
-/// nodes, and <see cref="ProgressActivity"/> for the progress text.
+/// Derived cmdlets may override <see cref="SelectTargets"/> to choose other targets than the requested or
+/// configured nodes.
 /// </remarks>
 public abstract class TalosCommandBase : TalosSeccompCmdlet
 {
-    private const int ProgressActivityId = 0x7a105;
     private readonly List<TalosTargetGroup> _groups = new();
     private readonly Dictionary<string, TalosConfigFile> _configFiles = new(StringComparer.Ordinal);
 
@@ -59,28 +57,10 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; } = 30;
 
-    /// <summary>How many nodes are called at the same time.</summary>
+    /// <summary>How many nodes are called at the same time (default 16). Watch-TalosAudit applies it with -NoFollow; a followed watch keeps one stream open to every node.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 16;
-
-    /// <summary>
-    /// False when <see cref="ProcessNodeAsync"/> makes no network call for some targets' work and output
-    /// should keep the target order; the nodes are then processed one after another.
-    /// </summary>
-    protected virtual bool ProcessNodesConcurrently => true;
-
-    /// <summary>Text of the progress bar shown while several nodes are called.</summary>
-    protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
-
-    /// <summary>
-    /// The work for one node. Runs on a pool thread, concurrently with other nodes: write output through
-    /// <paramref name="sink"/>; throw for failure (the base writes one error naming the node).
-    /// </summary>
-    /// <param name="target">The node, its client and its connection settings.</param>
-    /// <param name="sink">Pipeline writes.</param>
-    /// <param name="cancellationToken">Ctrl+C, or the first error under -ErrorAction Stop.</param>
-    protected abstract Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken);
 
     /// <summary>
     /// Chooses the nodes of one connection group: the requested nodes, else the context's nodes, else the
@@ -131,31 +111,75 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
         return _groups.SelectMany(g => SelectTargets(g).Select(node => new TalosNodeTarget(node, g.Settings, timeout))).ToList();
     }
 
-    /// <inheritdoc />
+    private TalosConnectionSettings ResolveSettings()
+    {
+        var path = TalosConfigFile.Locate(TalosConfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TalosConfig));
+        if (!_configFiles.TryGetValue(path, out var file))
+        {
+            file = TalosConfigFile.Load(path);
+            _configFiles[path] = file;
+        }
+
+        // Nodes are targets, not part of the connection: they are collected per group instead.
+        return TalosConnectionSettings.FromContext(file, Context, Endpoint);
+    }
+}
+
+/// <summary>
+/// Base of the Talos cmdlets that make one call (or a short series of calls) per node: it fans out
+/// <see cref="ProcessNodeAsync"/> over the targets concurrently (-ThrottleLimit), with progress when there are
+/// several nodes, one result per node and one non-terminating error per failing node naming it.
+/// </summary>
+/// <remarks>
+/// Derived cmdlets implement <see cref="ProcessNodeAsync"/> (runs on a pool thread; write through the sink) and
+/// may override <see cref="ProgressActivity"/> for the progress text.
+/// </remarks>
+public abstract class TalosNodeCommandBase : TalosCommandBase
+{
+    private const int ProgressActivityId = 0x7a105;
+
+    /// <summary>
+    /// False when <see cref="ProcessNodeAsync"/> makes no network call for some targets' work and output
+    /// should keep the target order; the nodes are then processed one after another.
+    /// </summary>
+    protected virtual bool ProcessNodesConcurrently => true;
+
+    /// <summary>Text of the progress bar shown while several nodes are called.</summary>
+    protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
+
+    /// <summary>
+    /// The work for one node. Runs on a pool thread, concurrently with other nodes: write output through
+    /// <paramref name="sink"/>; throw for failure (the base writes one error naming the node).
+    /// </summary>
+    /// <param name="target">The node, its client and its connection settings.</param>
+    /// <param name="sink">Pipeline writes.</param>
+    /// <param name="cancellationToken">Ctrl+C, or the first error under -ErrorAction Stop.</param>
+    protected abstract Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <see cref="ProcessNodeAsync"/> for every target, concurrently up to -ThrottleLimit, with progress
+    /// when there are several nodes; a failing node gives one non-terminating error naming it.
+    /// </summary>
     protected override void EndProcessing()
     {
-        var work = _groups.SelectMany(g => SelectTargets(g).Select(node => (Group: g, Node: node))).ToList();
-        if (work.Count == 0)
+        var targets = CollectTargets();
+        if (targets.Count == 0)
         {
             return;
         }
 
-        var timeout = TimeSpan.FromSeconds(TimeoutSec);
-        var showProgress = work.Count > 1;
+        var showProgress = targets.Count > 1;
         RunPumped(async (sink, cancellationToken) =>
         {
             var done = 0;
-            var targets = work.Select((w, i) => (Key: i.ToString(System.Globalization.CultureInfo.InvariantCulture), w.Group, w.Node)).ToList();
-            var byKey = targets.ToDictionary(t => t.Key);
-            await foreach (var result in TalosNodeFanOut.RunAsync<bool>(targets.Select(t => (string?)t.Key), async (key, ct) =>
+            var byKey = targets.Select((t, i) => (Key: i.ToString(System.Globalization.CultureInfo.InvariantCulture), Target: t)).ToDictionary(k => k.Key, k => k.Target);
+            await foreach (var result in TalosNodeFanOut.RunAsync<bool>(byKey.Keys.Cast<string?>().ToList(), async (key, ct) =>
             {
-                var (_, group, node) = byKey[key!];
-                await ProcessNodeAsync(new TalosNodeTarget(node, group.Settings, timeout), sink, ct).ConfigureAwait(false);
+                await ProcessNodeAsync(byKey[key!], sink, ct).ConfigureAwait(false);
                 return true;
             }, ProcessNodesConcurrently ? ThrottleLimit : 1, cancellationToken).ConfigureAwait(false))
             {
-                var (_, group, node) = byKey[result.Node!];
-                var display = node ?? group.Settings.Endpoints[0].Host;
+                var display = byKey[result.Node!].DisplayNode;
                 if (result.Error is { } error)
                 {
                     sink.Error(error is TalosSeccompException ? error : Unanticipated(error, display), display);
@@ -164,9 +188,9 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
                 done++;
                 if (showProgress)
                 {
-                    sink.Progress(new ProgressRecord(ProgressActivityId, ProgressActivity, $"{done} of {work.Count} nodes done (last: {display})")
+                    sink.Progress(new ProgressRecord(ProgressActivityId, ProgressActivity, $"{done} of {targets.Count} nodes done (last: {display})")
                     {
-                        PercentComplete = done * 100 / work.Count,
+                        PercentComplete = done * 100 / targets.Count,
                     });
                 }
             }
@@ -180,19 +204,6 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
 
     private static TalosSeccompException Unanticipated(Exception error, string node) =>
         new("TalosCallFailed", ErrorKind.NotSpecified, $"The call to {node} failed: {error.Message}", node, error);
-
-    private TalosConnectionSettings ResolveSettings()
-    {
-        var path = TalosConfigFile.Locate(TalosConfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TalosConfig));
-        if (!_configFiles.TryGetValue(path, out var file))
-        {
-            file = TalosConfigFile.Load(path);
-            _configFiles[path] = file;
-        }
-
-        // Nodes are targets, not part of the connection: they are collected per group instead.
-        return TalosConnectionSettings.FromContext(file, Context, Endpoint);
-    }
 }
 
 /// <summary>The pipeline input collected for one connection: its settings and the nodes asked for.</summary>

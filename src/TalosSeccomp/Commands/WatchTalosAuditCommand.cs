@@ -121,6 +121,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
                 Duration = Duration,
                 MaxEvents = MaxEvents,
                 Filter = filter.IsEmpty ? null : filter,
+                MaxConcurrentNodes = ThrottleLimit,
             });
 
         RunPumped(
@@ -150,8 +151,4 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
         WriteVerbose($"{stream.EventCount} seccomp events written, {stream.FilteredCount} filtered out, {stream.DuplicateCount} repeats dropped, " +
             $"{stream.MalformedCount} malformed records, {stream.LossNoticeCount} loss notices, {stream.ReconnectCount} reconnects.");
     }
-
-    /// <summary>Not used: Watch-TalosAudit streams all nodes together (see <see cref="EndProcessing"/>).</summary>
-    protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Watch-TalosAudit streams every node together in EndProcessing.");
 }

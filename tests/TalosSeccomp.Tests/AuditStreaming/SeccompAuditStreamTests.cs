@@ -336,6 +336,40 @@ public sealed class SeccompAuditStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithoutFollowAtMostMaxConcurrentNodesAreReadAtOnce()
+    {
+        // Enough records per node that an unread stream cannot finish into the transport's buffers.
+        const int PerNode = 3000;
+        for (int i = 0; i < 3; i++)
+        {
+            for (int r = 0; r < PerNode; r++)
+            {
+                InjectAuditd(FakeNode(i));
+            }
+        }
+
+        var stream = new SeccompAuditStream([Target(0), Target(1), Target(2)],
+            new AuditStreamOptions { Follow = false, MaxConcurrentNodes = 1, BufferCapacity = 16 });
+        using var guard = new CancellationTokenSource(Hang);
+        var enumerator = stream.ReadAsync(guard.Token).GetAsyncEnumerator(guard.Token);
+        Assert.True(await enumerator.MoveNextAsync());
+        await WaitUntil(() => Enumerable.Range(0, 3).Any(i => FakeNode(i).OpenAuditdLogStreams == 1), "one node streams");
+
+        // Nobody reads now: a node beyond the limit would open its stream meanwhile.
+        await Task.Delay(300);
+        Assert.Equal(1, Enumerable.Range(0, 3).Sum(i => FakeNode(i).OpenAuditdLogStreams));
+
+        int events = enumerator.Current.Kind == AuditStreamItemKind.Event ? 1 : 0;
+        while (await enumerator.MoveNextAsync())
+        {
+            events += enumerator.Current.Kind == AuditStreamItemKind.Event ? 1 : 0;
+        }
+
+        await enumerator.DisposeAsync();
+        Assert.Equal(3 * PerNode, events);
+    }
+
+    [Fact]
     public async Task AStreamIsReadOnce()
     {
         var stream = new SeccompAuditStream([Target(0)], new AuditStreamOptions { Follow = false });

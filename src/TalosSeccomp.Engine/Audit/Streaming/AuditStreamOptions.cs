@@ -52,6 +52,12 @@ public sealed class AuditStreamOptions
     /// <summary>How many items the merged stream buffers before the node readers wait (backpressure, bounded memory).</summary>
     public int BufferCapacity { get; init; } = DefaultBufferCapacity;
 
+    /// <summary>
+    /// Without <see cref="Follow"/>: how many nodes are read at the same time (each read ends by itself). When
+    /// following, every node needs its own open stream for the whole watch, so all nodes are read at once.
+    /// </summary>
+    public int MaxConcurrentNodes { get; init; } = int.MaxValue;
+
     /// <summary>How many events the duplicate check remembers (a reconnect replays at most about this many).</summary>
     public int DeduplicationCapacity { get; init; } = AuditEventDeduplicator.DefaultCapacity;
 }

@@ -97,7 +97,28 @@ public sealed class SeccompAuditStream
         }
 
         var watchStarted = DateTimeOffset.UtcNow;
-        var readers = _targets.Select(t => Task.Run(() => ReadNodeAsync(t, watchStarted, buffer.Writer, stop.Token), CancellationToken.None)).ToArray();
+        // Following needs every node's stream open at once; buffered reads end by themselves, so they are throttled.
+        using var throttle = new SemaphoreSlim(_options.Follow ? _targets.Count : Math.Max(1, Math.Min(_options.MaxConcurrentNodes, _targets.Count)));
+        var readers = _targets.Select(t => Task.Run(async () =>
+        {
+            try
+            {
+                await throttle.WaitAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopped before this node's turn came
+            }
+
+            try
+            {
+                await ReadNodeAsync(t, watchStarted, buffer.Writer, stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        }, CancellationToken.None)).ToArray();
         _ = Task.WhenAll(readers).ContinueWith(_ => buffer.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         long delivered = 0;
