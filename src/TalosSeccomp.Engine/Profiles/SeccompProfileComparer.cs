@@ -101,11 +101,17 @@ public static class SeccompProfileComparer
 
         var referenceRules = Index(reference);
         var differenceRules = Index(difference);
+        // A rule applies only where its profile's filter does: an added rule on the difference's architectures, a
+        // removed one on the reference's, a changed one where both filters apply.
+        var sharedArchitectures = referenceArchitectures.Intersect(differenceArchitectures, StringComparer.Ordinal).ToList();
         foreach (var syscall in referenceRules.Keys.Union(differenceRules.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            var where = ArchitecturesOf(syscall, allArchitectures);
             referenceRules.TryGetValue(syscall, out var before);
             differenceRules.TryGetValue(syscall, out var after);
+            var where = ArchitecturesOf(syscall,
+                before is null ? differenceArchitectures
+                : after is null ? referenceArchitectures
+                : sharedArchitectures.Count > 0 ? sharedArchitectures : allArchitectures);
             if (before is null)
             {
                 results.Add(new(SeccompDifferenceKind.SyscallAdded, syscall, where, reference.DefaultAction, Describe(after!),

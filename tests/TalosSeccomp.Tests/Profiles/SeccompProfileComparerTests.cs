@@ -17,6 +17,19 @@ public class SeccompProfileComparerTests
     }
 
     [Fact]
+    public void RuleDifferencesNameOnlyTheArchitecturesTheRuleAppliesTo()
+    {
+        // The reference covers the Talos architectures (none listed); the difference only x86_64.
+        var differences = Compare(
+            """{"defaultAction":"SCMP_ACT_LOG","syscalls":[{"names":["getpid"],"action":"SCMP_ACT_ALLOW"}]}""",
+            """{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["close"],"action":"SCMP_ACT_ALLOW"}]}""");
+
+        Assert.Equal(["x86_64"], differences.Single(d => d.Kind == SeccompDifferenceKind.SyscallAdded).Architecture);
+        Assert.Equal(["x86_64", "aarch64"], differences.Single(d => d.Kind == SeccompDifferenceKind.SyscallRemoved).Architecture);
+        Assert.Equal(["aarch64"], differences.Single(d => d.Kind == SeccompDifferenceKind.ArchitectureRemoved).Architecture);
+    }
+
+    [Fact]
     public void ProfileWideChangesAreReported()
     {
         var found = Compare(
