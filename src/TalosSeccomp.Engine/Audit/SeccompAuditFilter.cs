@@ -1,4 +1,5 @@
 using TalosSeccomp.Errors;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Audit;
 
@@ -12,9 +13,9 @@ public sealed class SeccompAuditFilter
 {
     private static readonly string[] ActionNames = Enum.GetNames<SeccompAuditAction>();
 
-    private readonly AuditWildcard[] _processName;
-    private readonly AuditWildcard[] _executable;
-    private readonly AuditWildcard[] _syscall;
+    private readonly Wildcard[] _processName;
+    private readonly Wildcard[] _executable;
+    private readonly Wildcard[] _syscall;
     private readonly bool[]? _actions;
 
     /// <summary>Compiles the patterns.</summary>
@@ -85,7 +86,7 @@ public sealed class SeccompAuditFilter
             && MatchesSyscall(evt.Syscall ?? evt.SyscallNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static bool MatchesAny(AuditWildcard[] patterns, ReadOnlySpan<char> value)
+    private static bool MatchesAny(Wildcard[] patterns, ReadOnlySpan<char> value)
     {
         if (patterns.Length == 0)
         {
@@ -103,8 +104,8 @@ public sealed class SeccompAuditFilter
         return false;
     }
 
-    private static AuditWildcard[] Compile(IEnumerable<string>? patterns, string parameter) =>
+    private static Wildcard[] Compile(IEnumerable<string>? patterns, string parameter) =>
         patterns is null
             ? []
-            : patterns.Where(p => p is not null).Select(p => AuditWildcard.Compile(p, parameter)).ToArray();
+            : patterns.Where(p => p is not null).Select(p => Wildcard.Compile(p, ignoreCase: true, parameter)).ToArray();
 }

@@ -44,7 +44,7 @@ public static partial class SeccompProfilePatch
 
     /// <summary>
     /// Removes every entry whose name matches one of <paramref name="namePatterns"/> (PowerShell wildcards, case-sensitive;
-    /// see <see cref="ProfileNamePattern"/>). Names that match nothing are not an error. Removing the last entry leaves
+    /// see <see cref="Text.Wildcard"/>). Names that match nothing are not an error. Removing the last entry leaves
     /// <c>seccompProfiles: []</c>.
     /// </summary>
     /// <param name="configText">The whole multi-document config.</param>
@@ -159,7 +159,7 @@ public static partial class SeccompProfilePatch
     internal static ConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source, Func<string, string>? tamper)
     {
         ArgumentNullException.ThrowIfNull(namePatterns);
-        var patterns = namePatterns.Select(p => new ProfileNamePattern(p)).ToList();
+        var patterns = namePatterns.Select(p => Text.Wildcard.Compile(p, ignoreCase: false)).ToList();
         var layout = SeccompProfileLayout.Locate(ParsedMachineConfig.Parse(configText, source), source);
         var matches = layout.Entries.Select((e, i) => (e, i)).Where(x => patterns.Any(p => p.IsMatch(x.e.Entry.Name))).Select(x => x.i).ToList();
         if (matches.Count == 0)

@@ -3,6 +3,7 @@ using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos;
 using TalosSeccomp.Talos.Deployment;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Commands;
 
@@ -50,7 +51,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
         {
             foreach (var name in Name ?? [])
             {
-                _ = new ProfileNamePattern(name);
+                _ = Wildcard.Compile(name, ignoreCase: false);
             }
         }
         catch (TalosSeccompException ex)
@@ -85,7 +86,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
             sink.Object(profile);
         }
 
-        foreach (var missing in (Name ?? []).Where(n => !new ProfileNamePattern(n).HasWildcards && profiles.All(p => p.Name != n)))
+        foreach (var missing in (Name ?? []).Where(n => !Wildcard.Compile(n, ignoreCase: false).HasWildcards && profiles.All(p => p.Name != n)))
         {
             sink.Error(new TalosSeccompException("TalosSeccompProfileNotFound", ErrorKind.ObjectNotFound,
                 $"{node} has no seccomp profile named '{missing}'.", node));

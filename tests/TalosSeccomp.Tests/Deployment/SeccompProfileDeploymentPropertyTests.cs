@@ -59,7 +59,7 @@ public sealed class SeccompProfileDeploymentPropertyTests : DeploymentTestBase
             bool changed;
             if (profile is null)
             {
-                var matched = model.Keys.Where(k => patterns.Any(p => new TalosSeccomp.MachineConfig.ProfileNamePattern(p).IsMatch(k))).ToList();
+                var matched = model.Keys.Where(k => patterns.Any(p => TalosSeccomp.Text.Wildcard.Compile(p, ignoreCase: false).IsMatch(k))).ToList();
                 matched.ForEach(k => model.Remove(k));
                 changed = matched.Count > 0;
             }

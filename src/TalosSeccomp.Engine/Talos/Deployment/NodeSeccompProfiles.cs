@@ -1,6 +1,7 @@
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Talos.Deployment;
 
@@ -23,7 +24,7 @@ public static class NodeSeccompProfiles
         IReadOnlyList<string>? namePatterns = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var patterns = (namePatterns ?? Array.Empty<string>()).Select(p => new ProfileNamePattern(p)).ToList();
+        var patterns = (namePatterns ?? Array.Empty<string>()).Select(p => Wildcard.Compile(p, ignoreCase: false)).ToList();
         var profiles = new List<TalosSeccompProfile>();
         await foreach (var resource in client.ListResourcesAsync(node, TalosResources.CriNamespace, TalosResources.SeccompProfileType, cancellationToken).ConfigureAwait(false))
         {

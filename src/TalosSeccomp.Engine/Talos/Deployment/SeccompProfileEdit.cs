@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Talos.Deployment;
 
@@ -12,9 +13,9 @@ namespace TalosSeccomp.Talos.Deployment;
 /// </summary>
 public sealed class SeccompProfileEdit
 {
-    private readonly IReadOnlyList<ProfileNamePattern> _patterns;
+    private readonly IReadOnlyList<Wildcard> _patterns;
 
-    private SeccompProfileEdit(SeccompProfileEditKind kind, string name, JsonObject? value, IReadOnlyList<ProfileNamePattern> patterns, IReadOnlyList<SeccompDiagnostic> diagnostics)
+    private SeccompProfileEdit(SeccompProfileEditKind kind, string name, JsonObject? value, IReadOnlyList<Wildcard> patterns, IReadOnlyList<SeccompDiagnostic> diagnostics)
     {
         Kind = kind;
         Name = name;
@@ -61,7 +62,7 @@ public sealed class SeccompProfileEdit
                 name);
         }
 
-        return new SeccompProfileEdit(SeccompProfileEditKind.Set, name, profile.ToJsonNode(), Array.Empty<ProfileNamePattern>(), diagnostics);
+        return new SeccompProfileEdit(SeccompProfileEditKind.Set, name, profile.ToJsonNode(), Array.Empty<Wildcard>(), diagnostics);
     }
 
     /// <summary>An edit that removes every entry whose name matches one of <paramref name="patterns"/> (wildcards, case-sensitive).</summary>
@@ -69,7 +70,7 @@ public sealed class SeccompProfileEdit
     public static SeccompProfileEdit Remove(IEnumerable<string> patterns)
     {
         ArgumentNullException.ThrowIfNull(patterns);
-        var compiled = patterns.Where(p => !string.IsNullOrEmpty(p)).Distinct(StringComparer.Ordinal).Select(p => new ProfileNamePattern(p)).ToList();
+        var compiled = patterns.Where(p => !string.IsNullOrEmpty(p)).Distinct(StringComparer.Ordinal).Select(p => Wildcard.Compile(p, ignoreCase: false)).ToList();
         if (compiled.Count == 0)
         {
             throw new TalosSeccompException("SeccompProfileNameMissing", ErrorKind.InvalidArgument, "Name at least one profile (or wildcard pattern) to remove.", "Name");

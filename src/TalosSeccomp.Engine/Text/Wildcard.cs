@@ -1,13 +1,14 @@
 using TalosSeccomp.Errors;
 
-namespace TalosSeccomp.Audit;
+namespace TalosSeccomp.Text;
 
 /// <summary>
-/// A PowerShell-style wildcard pattern (<c>*</c>, <c>?</c>, <c>[abc]</c>, <c>[a-z]</c>, backtick escapes),
-/// matched case-insensitively against spans. The engine has no PowerShell, so WildcardPattern is not
-/// available here; this is compiled once per filter and allocates nothing per match.
+/// The engine's one PowerShell-style wildcard pattern (<c>*</c>, <c>?</c>, <c>[abc]</c>, <c>[a-z]</c>, backtick
+/// escapes), matched against spans. The engine has no PowerShell, so WildcardPattern is not available here.
+/// Compiled once; a match allocates nothing. Audit filters ignore case; profile names are Linux file names and
+/// match case-sensitively, so removing <c>Audit.json</c> never touches <c>audit.json</c>.
 /// </summary>
-internal sealed class AuditWildcard
+public sealed class Wildcard
 {
     private enum Op : byte { Literal, AnyChar, Star, Set }
 
@@ -29,11 +30,14 @@ internal sealed class AuditWildcard
     private readonly Element[] _elements;
     private readonly string? _exact;
     private readonly bool _matchesEverything;
+    private readonly bool _ignoreCase;
 
-    private AuditWildcard(string pattern, Element[] elements)
+    private Wildcard(string pattern, Element[] elements, bool ignoreCase)
     {
         Pattern = pattern;
         _elements = elements;
+        _ignoreCase = ignoreCase;
+        HasWildcards = elements.Any(e => e.Kind != Op.Literal);
         _matchesEverything = elements.Length > 0 && elements.All(e => e.Kind == Op.Star);
         if (elements.All(e => e.Kind == Op.Literal))
         {
@@ -44,9 +48,17 @@ internal sealed class AuditWildcard
     /// <summary>The pattern as given.</summary>
     public string Pattern { get; }
 
-    /// <summary>Compiles a pattern; an unclosed <c>[</c> is an InvalidWildcardPattern error naming <paramref name="parameter"/>.</summary>
-    public static AuditWildcard Compile(string pattern, string parameter)
+    /// <summary>True when the pattern has an unescaped <c>*</c>, <c>?</c> or <c>[...]</c>; false for a plain name.</summary>
+    public bool HasWildcards { get; }
+
+    /// <summary>
+    /// Compiles a pattern; an unclosed <c>[</c> is an <c>InvalidWildcardPattern</c> error (InvalidArgument) whose
+    /// target is <paramref name="target"/> (a parameter name), or the pattern itself when none is given.
+    /// </summary>
+    public static Wildcard Compile(string pattern, bool ignoreCase, string? target = null)
     {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var parameter = target ?? pattern;
         var elements = new List<Element>(pattern.Length);
         for (int i = 0; i < pattern.Length; i++)
         {
@@ -66,7 +78,7 @@ internal sealed class AuditWildcard
                     elements.Add(new Element(Op.AnyChar));
                     break;
                 case '[':
-                    i = ParseSet(pattern, i, parameter, out var set);
+                    i = ParseSet(pattern, i, parameter, ignoreCase, out var set);
                     elements.Add(new Element(Op.Set, set: set));
                     break;
                 default:
@@ -75,10 +87,10 @@ internal sealed class AuditWildcard
             }
         }
 
-        return new AuditWildcard(pattern, elements.ToArray());
+        return new Wildcard(pattern, elements.ToArray(), ignoreCase);
     }
 
-    private static int ParseSet(string pattern, int open, string parameter, out string set)
+    private static int ParseSet(string pattern, int open, string parameter, bool ignoreCase, out string set)
     {
         var ranges = new System.Text.StringBuilder();
         int i = open + 1;
@@ -97,7 +109,7 @@ internal sealed class AuditWildcard
                 i += 2;
             }
 
-            ranges.Append(char.ToLowerInvariant(low)).Append(char.ToLowerInvariant(high));
+            ranges.Append(ignoreCase ? char.ToLowerInvariant(low) : low).Append(ignoreCase ? char.ToLowerInvariant(high) : high);
             i++;
         }
 
@@ -111,7 +123,7 @@ internal sealed class AuditWildcard
         return i;
     }
 
-    /// <summary>True when <paramref name="text"/> matches the whole pattern, ignoring case.</summary>
+    /// <summary>True when <paramref name="text"/> matches the whole pattern.</summary>
     public bool IsMatch(ReadOnlySpan<char> text)
     {
         if (_matchesEverything)
@@ -121,14 +133,14 @@ internal sealed class AuditWildcard
 
         if (_exact is not null)
         {
-            return text.Equals(_exact, StringComparison.OrdinalIgnoreCase);
+            return text.Equals(_exact, _ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
         }
 
         // Classic glob matching with one backtrack point: every element but '*' consumes exactly one char.
         int t = 0, p = 0, starP = -1, starT = 0;
         while (t < text.Length)
         {
-            if (p < _elements.Length && _elements[p].Kind != Op.Star && MatchesOne(_elements[p], text[t]))
+            if (p < _elements.Length && _elements[p].Kind != Op.Star && MatchesOne(_elements[p], text[t], _ignoreCase))
             {
                 t++;
                 p++;
@@ -157,16 +169,16 @@ internal sealed class AuditWildcard
         return p == _elements.Length;
     }
 
-    private static bool MatchesOne(in Element element, char c)
+    private static bool MatchesOne(in Element element, char c, bool ignoreCase)
     {
         switch (element.Kind)
         {
             case Op.AnyChar:
                 return true;
             case Op.Literal:
-                return element.Literal == c || char.ToLowerInvariant(element.Literal) == char.ToLowerInvariant(c);
+                return element.Literal == c || (ignoreCase && char.ToLowerInvariant(element.Literal) == char.ToLowerInvariant(c));
             default:
-                char lower = char.ToLowerInvariant(c);
+                char lower = ignoreCase ? char.ToLowerInvariant(c) : c;
                 string set = element.Set!;
                 for (int i = 0; i < set.Length; i += 2)
                 {

@@ -1,9 +1,9 @@
-using TalosSeccomp.Audit;
+using TalosSeccomp.Text;
 using Xunit;
 
-namespace TalosSeccomp.Tests.Audit;
+namespace TalosSeccomp.Tests;
 
-public class AuditWildcardTests
+public class WildcardTests
 {
     [Theory]
     [InlineData("openat", "openat", true)]
@@ -29,6 +29,6 @@ public class AuditWildcardTests
     [InlineData("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac", false)]
     public void MatchesLikePowerShellWildcards(string pattern, string text, bool expected)
     {
-        Assert.Equal(expected, AuditWildcard.Compile(pattern, "P").IsMatch(text));
+        Assert.Equal(expected, Wildcard.Compile(pattern, ignoreCase: true, "P").IsMatch(text));
     }
 }
