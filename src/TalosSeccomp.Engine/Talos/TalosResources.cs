@@ -3,7 +3,6 @@ using System.Text;
 using Google.Protobuf;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos.Wire.Cluster;
-using TalosSeccomp.Talos.Wire.Config;
 using TalosSeccomp.Talos.Wire.Cri;
 using YamlDotNet.RepresentationModel;
 using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;
@@ -30,63 +29,9 @@ public static class TalosResources
     public const string MemberType = "Members.cluster.talos.dev";
     /// <summary>Namespace of Member.</summary>
     public const string ClusterNamespace = "cluster";
-    /// <summary>Annotation present (v1.12+) when yaml_spec of MachineConfig is a YAML-encoded string.</summary>
-    public const string YamlSpecAnnotation = "talos.dev/yaml-spec";
 
     /// <summary>True for resource types Talos marks Sensitive (readable by os:admin only).</summary>
     public static bool IsSensitive(string resourceType) => string.Equals(resourceType, MachineConfigType, StringComparison.Ordinal);
-
-    /// <summary>
-    /// The full multi-document machine config text of a MachineConfig resource: <c>proto_spec</c> as
-    /// MachineConfigSpec.yaml_marshalled, else <c>yaml_spec</c> — YAML-decoded when the resource has
-    /// annotations (v1.12+), taken as is when it has none (older nodes), like talosctl's extractMachineConfigBody.
-    /// </summary>
-    /// <exception cref="TalosSeccompException">TalosResourceUndecodable.</exception>
-    public static string DecodeMachineConfig(CosiResource resource, string? node = null)
-    {
-        var spec = resource.Spec;
-        if (spec?.ProtoSpec is { Length: > 0 } proto)
-        {
-            try
-            {
-                var body = MachineConfigSpec.Parser.ParseFrom(proto).YamlMarshalled;
-                if (!body.IsEmpty)
-                {
-                    return body.ToStringUtf8();
-                }
-            }
-            catch (InvalidProtocolBufferException)
-            {
-                // fall back to yaml_spec below
-            }
-        }
-
-        if (string.IsNullOrEmpty(spec?.YamlSpec))
-        {
-            throw Undecodable(resource, node, "it has neither proto_spec nor yaml_spec");
-        }
-
-        if (resource.Metadata?.Annotations is not { Count: > 0 })
-        {
-            return spec.YamlSpec;
-        }
-
-        try
-        {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(spec.YamlSpec));
-            if (stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlScalarNode { Value: { } text })
-            {
-                return text;
-            }
-        }
-        catch (YamlDotNet.Core.YamlException ex)
-        {
-            throw Undecodable(resource, node, $"its yaml_spec is not YAML ({ex.Message})");
-        }
-
-        throw Undecodable(resource, node, "its yaml_spec is not a YAML string");
-    }
 
     /// <summary>
     /// Decodes a SeccompProfile resource. The <c>value</c> is kept as the YAML node and its text from

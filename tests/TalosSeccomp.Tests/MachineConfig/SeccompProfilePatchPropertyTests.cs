@@ -491,13 +491,13 @@ public class SeccompProfilePatchPropertyTests
                         Assert.Equal(value.GetValue<string>(), scalar.Value);
                         if (scalar.Style == ScalarStyle.Plain)
                         {
-                            Assert.False(NonStringPlain.IsMatch(scalar.Value), $"{where}: string '{scalar.Value}' written plain would not read as a string");
+                            Assert.False(NonStringPlain.IsMatch(scalar.Value ?? string.Empty), $"{where}: string '{scalar.Value}' written plain would not read as a string");
                         }
 
                         break;
                     case System.Text.Json.JsonValueKind.Number:
                         Assert.Equal(ScalarStyle.Plain, scalar.Style);
-                        Assert.Equal(Number(value.ToJsonString()), Number(scalar.Value));
+                        Assert.Equal(Number(value.ToJsonString()), Number(scalar.Value ?? string.Empty));
                         break;
                     default:
                         Assert.Equal(ScalarStyle.Plain, scalar.Style);

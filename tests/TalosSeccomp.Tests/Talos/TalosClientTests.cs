@@ -37,7 +37,7 @@ public sealed class TalosClientTests : IClassFixture<FakeTalosFixture>
 
         var resource = await client.GetResourceAsync(Node(0), TalosResources.ConfigNamespace, TalosResources.MachineConfigType, TalosResources.ActiveMachineConfigId);
 
-        Assert.Equal(_fake.Server.Nodes[Node(0)].MachineConfig, TalosResources.DecodeMachineConfig(resource, Node(0)));
+        Assert.Equal(_fake.Server.Nodes[Node(0)].MachineConfig, TalosSeccomp.MachineConfig.MachineConfigBody.FromResource(resource, Node(0)));
         Assert.Equal(_fake.Server.Nodes[Node(0)].MachineConfigVersion, resource.Metadata.Version);
     }
 

@@ -2,7 +2,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos;
-using TalosSeccomp.Talos.Wire.Config;
 using TalosSeccomp.Talos.Wire.Cosi;
 using TalosSeccomp.Talos.Wire.Cri;
 using Xunit;
@@ -12,27 +11,6 @@ namespace TalosSeccomp.Tests.Talos;
 
 public sealed class TalosResourcesTests
 {
-    private const string Body = "version: v1alpha1 # comment kept\nmachine:\n  type: worker\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: n1\n";
-
-    [Fact]
-    public void MachineConfigPrefersProtoSpec()
-    {
-        var resource = Resource(new Spec { ProtoSpec = new MachineConfigSpec { YamlMarshalled = ByteString.CopyFromUtf8(Body) }.ToByteString(), YamlSpec = "ignored" });
-        Assert.Equal(Body, TalosResources.DecodeMachineConfig(resource));
-    }
-
-    [Fact]
-    public void MachineConfigYamlSpecIsAStringWhenAnnotated()
-    {
-        var quoted = new YamlDotNet.Serialization.SerializerBuilder().Build().Serialize(Body);
-        var annotated = Resource(new Spec { YamlSpec = quoted });
-        annotated.Metadata.Annotations[TalosResources.YamlSpecAnnotation] = "";
-        var legacy = Resource(new Spec { YamlSpec = Body });
-
-        Assert.Equal(Body, TalosResources.DecodeMachineConfig(annotated));
-        Assert.Equal(Body, TalosResources.DecodeMachineConfig(legacy));
-    }
-
     [Fact]
     public void SeccompProfileKeepsTheYamlValueExactly()
     {
@@ -66,7 +44,7 @@ public sealed class TalosResourcesTests
     [Fact]
     public void EmptySpecIsUndecodable()
     {
-        var error = Assert.Throws<TalosSeccompException>(() => TalosResources.DecodeMachineConfig(Resource(new Spec()), "10.5.0.2"));
+        var error = Assert.Throws<TalosSeccompException>(() => TalosResources.DecodeSeccompProfile(Resource(new Spec()), "10.5.0.2"));
         Assert.Equal(("TalosResourceUndecodable", "10.5.0.2"), (error.ErrorId, error.Target));
     }
 
