@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
-using YamlDotNet.RepresentationModel;
 
 namespace TalosSeccomp.MachineConfig;
 
@@ -47,17 +46,6 @@ public static class YamlJson
         return documents.Count == 0 ? null : ToJson(documents[0].Root, source);
     }
 
-    /// <summary>Converts a YamlDotNet representation-model node to JSON with the same rules as <see cref="ToJson(string, string?)"/>.</summary>
-    /// <param name="node">The node (its tags and scalar styles are honoured).</param>
-    /// <param name="source">What the node came from, used as the error target.</param>
-    public static JsonNode? ToJson(YamlNode node, string? source = null)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        var writer = new StringWriter();
-        new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
-        return ToJson(writer.ToString(), source);
-    }
-
     /// <summary>Renders a JSON value as block-style YAML (keys in object order; empty objects and arrays as <c>{}</c>/<c>[]</c>).</summary>
     /// <param name="value">The value; null renders as <c>null</c>.</param>
     /// <param name="indent">Spaces per nesting level (2 to 9).</param>
@@ -78,15 +66,6 @@ public static class YamlJson
 
         // YamlDotNet cannot write everything as block YAML that reads back (keys with line breaks); JSON is valid YAML.
         return (value?.ToJsonString() ?? "null") + "\n";
-    }
-
-    /// <summary>Converts a JSON value to a YamlDotNet representation-model node (via <see cref="ToYaml"/>, so styles are the rendered ones).</summary>
-    /// <param name="value">The value; null becomes a <c>null</c> scalar.</param>
-    public static YamlNode ToYamlNode(JsonNode? value)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(ToYaml(value)));
-        return stream.Documents[0].RootNode;
     }
 
     /// <summary>Converts a parsed YAML node to JSON; aliases expand, merge keys apply.</summary>

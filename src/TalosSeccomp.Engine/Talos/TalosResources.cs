@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos.Wire.Cluster;
@@ -34,9 +35,9 @@ public static class TalosResources
     public static bool IsSensitive(string resourceType) => string.Equals(resourceType, MachineConfigType, StringComparison.Ordinal);
 
     /// <summary>
-    /// Decodes a SeccompProfile resource. The <c>value</c> is kept as the YAML node and its text from
-    /// <c>yaml_spec</c>, so profile code converts it exactly (numbers stay integers); only when there is no
-    /// yaml_spec is the proto Struct used (where every number became a double).
+    /// Decodes a SeccompProfile resource. The <c>value</c> is read from <c>yaml_spec</c> with the module's one
+    /// YAML-to-JSON conversion (<see cref="MachineConfig.YamlJson"/>), so numbers stay exact up to 2^64-1; only
+    /// when there is no yaml_spec is the proto Struct used (where every number became a double).
     /// </summary>
     /// <exception cref="TalosSeccompException">TalosResourceUndecodable.</exception>
     public static TalosSeccompProfileResource DecodeSeccompProfile(CosiResource resource, string? node = null)
@@ -45,21 +46,21 @@ public static class TalosResources
         var version = resource.Metadata?.Version ?? string.Empty;
         if (!string.IsNullOrWhiteSpace(resource.Spec?.YamlSpec))
         {
+            JsonNode? spec;
             try
             {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(resource.Spec.YamlSpec));
-                if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode mapping)
-                {
-                    var name = mapping.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode s ? s.Value ?? id : id;
-                    mapping.Children.TryGetValue(new YamlScalarNode("value"), out var value);
-                    value ??= new YamlMappingNode();
-                    return new TalosSeccompProfileResource(node, id, name, version, ToYaml(value), value, FromStruct: false);
-                }
+                spec = MachineConfig.YamlJson.ToJson(resource.Spec.YamlSpec, node);
             }
-            catch (YamlDotNet.Core.YamlException ex)
+            catch (TalosSeccompException ex)
             {
                 throw Undecodable(resource, node, $"its yaml_spec is not YAML ({ex.Message})");
+            }
+
+            if (spec is JsonObject mapping)
+            {
+                var name = mapping["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : id;
+                var value = mapping["value"] as JsonObject ?? new JsonObject();
+                return new TalosSeccompProfileResource(node, id, name, version, value, FromStruct: false);
             }
         }
 
@@ -68,11 +69,8 @@ public static class TalosResources
             try
             {
                 var spec = SeccompProfileSpec.Parser.ParseFrom(proto);
-                var json = spec.Value is null ? "{}" : JsonFormatter.Default.Format(spec.Value);
-                var stream = new YamlStream();
-                stream.Load(new StringReader(json));
-                var value = stream.Documents[0].RootNode;
-                return new TalosSeccompProfileResource(node, id, string.IsNullOrEmpty(spec.Name) ? id : spec.Name, version, json, value, FromStruct: true);
+                var value = spec.Value is null ? new JsonObject() : (JsonObject)JsonNode.Parse(JsonFormatter.Default.Format(spec.Value))!;
+                return new TalosSeccompProfileResource(node, id, string.IsNullOrEmpty(spec.Name) ? id : spec.Name, version, value, FromStruct: true);
             }
             catch (InvalidProtocolBufferException ex)
             {
@@ -127,22 +125,6 @@ public static class TalosResources
         throw Undecodable(resource, node, "it has no decodable spec");
     }
 
-    private static string ToYaml(YamlNode node)
-    {
-        var stream = new YamlStream(new YamlDocument(node));
-        var writer = new StringWriter();
-        stream.Save(writer, assignAnchors: false);
-        var text = writer.ToString();
-        // YamlStream.Save writes document end markers ("..."); the value text is a fragment, not a stream.
-        var lines = text.Replace("\r\n", "\n").Split('\n').ToList();
-        while (lines.Count > 0 && (lines[^1].Length == 0 || lines[^1] == "..."))
-        {
-            lines.RemoveAt(lines.Count - 1);
-        }
-
-        return string.Join("\n", lines) + "\n";
-    }
-
     private static TalosSeccompException Undecodable(CosiResource resource, string? node, string why) =>
         new("TalosResourceUndecodable", ErrorKind.InvalidData,
             $"The {resource.Metadata?.Type} resource '{resource.Metadata?.Id}'{(node is null ? string.Empty : " on " + node)} cannot be decoded: {why}.",
@@ -154,10 +136,9 @@ public static class TalosResources
 /// <param name="Id">Resource id (the profile file name).</param>
 /// <param name="Name">Profile name from the spec.</param>
 /// <param name="Version">COSI resource version.</param>
-/// <param name="ValueYaml">The profile (<c>value</c>) as YAML text; JSON text when it came from the Struct fallback.</param>
-/// <param name="Value">The same as a YamlDotNet node.</param>
+/// <param name="Value">The profile (<c>value</c>) as JSON, numbers exact when it came from yaml_spec.</param>
 /// <param name="FromStruct">True when decoded from proto_spec's Struct (numbers are doubles there).</param>
-public sealed record TalosSeccompProfileResource(string? Node, string Id, string Name, string Version, string ValueYaml, YamlNode Value, bool FromStruct);
+public sealed record TalosSeccompProfileResource(string? Node, string Id, string Name, string Version, JsonObject Value, bool FromStruct);
 
 /// <summary>A Members.cluster.talos.dev resource.</summary>
 /// <param name="Id">Resource id (node name).</param>

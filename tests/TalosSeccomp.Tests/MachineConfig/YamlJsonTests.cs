@@ -84,24 +84,6 @@ public class YamlJsonTests
     }
 
     [Fact]
-    public void RepresentationModelNodesConvertWithTheSameRules()
-    {
-        var stream = new YamlDotNet.RepresentationModel.YamlStream();
-        stream.Load(new StringReader("a: '1'\nb: 1\nc: yes\n"));
-        Assert.Equal("""{"a":"1","b":1,"c":"yes"}""", YamlJson.ToJson(stream.Documents[0].RootNode)!.ToJsonString());
-    }
-
-    [Fact]
-    public void JsonToRepresentationModelAndBackIsExact()
-    {
-        var value = JsonNode.Parse("""{"big":18446744073709551615,"s":"123","list":[true,null,{"k":"v"}]}""")!;
-        var node = YamlJson.ToYamlNode(value);
-        var mapping = Assert.IsType<YamlDotNet.RepresentationModel.YamlMappingNode>(node);
-        Assert.Equal("18446744073709551615", ((YamlDotNet.RepresentationModel.YamlScalarNode)mapping["big"]).Value);
-        Assert.Equal(value.ToJsonString(), YamlJson.ToJson(node)!.ToJsonString());
-    }
-
-    [Fact]
     public void RenderingQuotesWhatYamlWouldMisreadAndRoundTrips()
     {
         var value = JsonNode.Parse("""

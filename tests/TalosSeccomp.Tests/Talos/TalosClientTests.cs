@@ -54,7 +54,7 @@ public sealed class TalosClientTests : IClassFixture<FakeTalosFixture>
 
         var profile = Assert.Single(profiles);
         Assert.False(profile.FromStruct);
-        Assert.Contains("defaultAction", profile.ValueYaml);
+        Assert.Equal("SCMP_ACT_LOG", profile.Value["defaultAction"]!.GetValue<string>());
         var file = await client.ReadFileAsync(Node(1), "/var/lib/kubelet/seccomp/profiles/" + profile.Name);
         Assert.Equal(_fake.Server.Nodes[Node(1)].ReadFile("/var/lib/kubelet/seccomp/profiles/" + profile.Name), Encoding.UTF8.GetString(file));
     }

@@ -67,9 +67,7 @@ public sealed class TalosSeccompProfile
     {
         ArgumentNullException.ThrowIfNull(resource);
         var decoded = TalosResources.DecodeSeccompProfile(resource, node);
-        var value = YamlJson.ToJson(decoded.Value, node) as JsonObject
-            ?? throw new TalosSeccompException("TalosResourceUndecodable", ErrorKind.InvalidData,
-                $"The SeccompProfile '{decoded.Id}' on {node} has a value that is not a JSON object.", node);
+        var value = decoded.Value;
         SeccompProfile profile;
         try
         {
