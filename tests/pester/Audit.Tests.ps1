@@ -58,6 +58,14 @@ Describe 'ConvertFrom-SeccompAuditRecord' {
             Should -Throw -ErrorId 'InvalidWildcardPattern,TalosSeccomp.Commands.ConvertFromSeccompAuditRecordCommand'
     }
 
+    It 'completes syscall names for -Syscall, here and on Watch-TalosAudit' {
+        foreach ($command in 'ConvertFrom-SeccompAuditRecord', 'Watch-TalosAudit') {
+            $script = "$command -Syscall rt_sigret"
+            $result = TabExpansion2 -inputScript $script -cursorColumn $script.Length
+            $result.CompletionMatches.CompletionText | Should -Be @('rt_sigreturn')
+        }
+    }
+
     It 'completes action names' {
         $script = 'ConvertFrom-SeccompAuditRecord -Action Kil'
         $result = TabExpansion2 -inputScript $script -cursorColumn $script.Length

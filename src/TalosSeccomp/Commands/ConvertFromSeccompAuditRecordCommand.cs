@@ -1,3 +1,4 @@
+using TalosSeccomp.Commands.Completers;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -63,6 +64,7 @@ public sealed class ConvertFromSeccompAuditRecordCommand : TalosSeccompCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SyscallNameCompleter))]
     public string[]? Syscall { get; set; }
 
     /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, UserNotif, Trace, Log, Allow or Unknown. Wildcards are allowed, for example Kill*.</summary>

@@ -1,3 +1,4 @@
+using TalosSeccomp.Commands.Completers;
 using System.Management.Automation;
 using TalosSeccomp.Audit;
 using TalosSeccomp.Audit.Streaming;
@@ -73,6 +74,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SyscallNameCompleter))]
     public string[]? Syscall { get; set; }
 
     /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, UserNotif, Trace, Log, Allow or Unknown. Wildcards are allowed, for example Kill*.</summary>
