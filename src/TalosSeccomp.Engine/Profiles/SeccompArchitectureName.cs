@@ -10,7 +10,7 @@ public static class SeccompArchitectureName
     /// The architectures Talos nodes run on (amd64 and arm64), in SCMP_ARCH_* spelling. A profile without
     /// <c>architectures</c> is checked against these.
     /// </summary>
-    public static IReadOnlyList<string> TalosNodeArchitectures { get; } = ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"];
+    public static IReadOnlyList<string> TalosNodeArchitectures { get; } = SyscallTables.TalosArchitectures.Select(a => a.ScmpName).ToArray();
 
     /// <summary>Normalises an architecture through <see cref="SyscallTables.TryGetArchitecture"/>.</summary>
     public static bool TryNormalize(string? value, out string scmpName)
