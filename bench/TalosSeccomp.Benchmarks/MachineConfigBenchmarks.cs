@@ -45,27 +45,27 @@ public class MachineConfigBenchmarks
 
         _config = sb.ToString();
         _newValue = JsonNode.Parse("""{"defaultAction":"SCMP_ACT_LOG","syscalls":[{"names":["ptrace","personality"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}""")!.AsObject();
-        _existingValue = SeccompProfilePatch.ReadSeccompProfiles(_config).Single(e => e.Name == "profile-30.json").Value;
+        _existingValue = MachineConfigSeccompEditor.ReadSeccompProfiles(_config).Single(e => e.Name == "profile-30.json").Value;
         Console.WriteLine($"// config size: {_config.Length / 1024} KB");
     }
 
     /// <summary>Replaces an entry in the middle of the list.</summary>
     [Benchmark]
-    public string SetReplace() => SeccompProfilePatch.Set(_config, "profile-30.json", _newValue).NewText;
+    public string SetReplace() => MachineConfigSeccompEditor.Set(_config, "profile-30.json", _newValue).NewText;
 
     /// <summary>Appends a new entry.</summary>
     [Benchmark]
-    public string SetAppend() => SeccompProfilePatch.Set(_config, "new.json", _newValue).NewText;
+    public string SetAppend() => MachineConfigSeccompEditor.Set(_config, "new.json", _newValue).NewText;
 
     /// <summary>Sets an entry to its current value (no change, no verification).</summary>
     [Benchmark]
-    public bool SetUnchanged() => SeccompProfilePatch.Set(_config, "profile-30.json", _existingValue).Changed;
+    public bool SetUnchanged() => MachineConfigSeccompEditor.Set(_config, "profile-30.json", _existingValue).Changed;
 
     /// <summary>Removes entries by wildcard.</summary>
     [Benchmark]
-    public string RemoveWildcard() => SeccompProfilePatch.Remove(_config, new[] { "profile-1?.json" }).NewText;
+    public string RemoveWildcard() => MachineConfigSeccompEditor.Remove(_config, new[] { "profile-1?.json" }).NewText;
 
     /// <summary>Reads every entry.</summary>
     [Benchmark]
-    public int Read() => SeccompProfilePatch.ReadSeccompProfiles(_config).Count;
+    public int Read() => MachineConfigSeccompEditor.ReadSeccompProfiles(_config).Count;
 }

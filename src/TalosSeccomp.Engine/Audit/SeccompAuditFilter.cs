@@ -1,5 +1,5 @@
 using TalosSeccomp.Errors;
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Audit;
 

@@ -1,32 +1,8 @@
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.MachineConfig;
-
-/// <summary>Where <c>machine.seccompProfiles</c> stands in the v1alpha1 document, which decides how an edit is spliced.</summary>
-internal enum ProfilesState
-{
-    /// <summary>No <c>machine:</c> key.</summary>
-    MachineMissing,
-
-    /// <summary><c>machine:</c> with an empty/null value or <c>{}</c>.</summary>
-    MachineEmpty,
-
-    /// <summary><c>machine:</c> is a block mapping without <c>seccompProfiles</c>.</summary>
-    ProfilesMissing,
-
-    /// <summary><c>seccompProfiles:</c> with an empty/null value.</summary>
-    ProfilesNull,
-
-    /// <summary><c>seccompProfiles: [...]</c> (flow style, including <c>[]</c>).</summary>
-    ProfilesFlow,
-
-    /// <summary><c>seccompProfiles:</c> followed by a block list.</summary>
-    ProfilesBlock,
-}
-
-/// <summary>One existing entry of the list and the node it was read from.</summary>
-internal sealed record LocatedEntry(SeccompProfileEntry Entry, YNode Node);
 
 /// <summary>
 /// The located <c>machine.seccompProfiles</c> of a parsed config, with the text helpers the splice needs.
@@ -323,49 +299,5 @@ internal sealed class SeccompProfileLayout
     {
         var item = Entries[entryIndex].Node;
         return (TextLines.LineStart(Text, DashIndex(item)), TextLines.LineEndAfter(Text, item.End));
-    }
-}
-
-/// <summary>Line arithmetic on the config text.</summary>
-internal static class TextLines
-{
-    /// <summary>Index of the first character of the line containing <paramref name="index"/>.</summary>
-    public static int LineStart(string text, int index)
-    {
-        index = Math.Clamp(index, 0, text.Length);
-        while (index > 0 && text[index - 1] != '\n')
-        {
-            index--;
-        }
-
-        return index;
-    }
-
-    /// <summary>
-    /// Index just after the line break that ends the line holding the character before <paramref name="end"/>
-    /// (a node ending at <paramref name="end"/>); the text length when that line has no break.
-    /// </summary>
-    public static int LineEndAfter(string text, int end)
-    {
-        end = Math.Clamp(end, 0, text.Length);
-        if (end > 0 && text[end - 1] == '\n')
-        {
-            return end;
-        }
-
-        var newline = text.IndexOf('\n', end);
-        return newline < 0 ? text.Length : newline + 1;
-    }
-
-    /// <summary>Column of the '#' when the line starting at <paramref name="lineStart"/> holds only a comment; -1 otherwise.</summary>
-    public static int CommentColumn(string text, int lineStart)
-    {
-        var i = lineStart;
-        while (i < text.Length && text[i] is ' ' or '\t')
-        {
-            i++;
-        }
-
-        return i < text.Length && text[i] == '#' ? i - lineStart : -1;
     }
 }

@@ -1,3 +1,4 @@
+using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Syscalls;
 
 namespace TalosSeccomp.Profiles;

@@ -20,7 +20,7 @@ public sealed class SeccompSecurityContext
 {
     /// <summary>Creates the context for a profile name as Talos deploys it (validated with <see cref="ProfileName"/>).</summary>
     public static SeccompSecurityContext ForProfileName(string name, SecurityContextLevel level) =>
-        new(Profiles.ProfileName.ToLocalhostProfile(name), name, level);
+        new(MachineConfig.ProfileName.ToLocalhostProfile(name), name, level);
 
     /// <summary>
     /// Creates the context for a <c>localhostProfile</c> path; it must be relative and descend (no <c>..</c>),

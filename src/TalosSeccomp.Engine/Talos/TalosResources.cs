@@ -36,11 +36,11 @@ public static class TalosResources
 
     /// <summary>
     /// Decodes a SeccompProfile resource. The <c>value</c> is read from <c>yaml_spec</c> with the module's one
-    /// YAML-to-JSON conversion (<see cref="MachineConfig.YamlJson"/>), so numbers stay exact up to 2^64-1; only
+    /// YAML-to-JSON conversion (<see cref="Formats.YamlJson"/>), so numbers stay exact up to 2^64-1; only
     /// when there is no yaml_spec is the proto Struct used (where every number became a double).
     /// </summary>
     /// <exception cref="TalosSeccompException">TalosResourceUndecodable.</exception>
-    public static TalosSeccompProfileResource DecodeSeccompProfile(CosiResource resource, string? node = null)
+    public static CosiSeccompProfile DecodeSeccompProfile(CosiResource resource, string? node = null)
     {
         var id = resource.Metadata?.Id ?? string.Empty;
         var version = resource.Metadata?.Version ?? string.Empty;
@@ -49,7 +49,7 @@ public static class TalosResources
             JsonNode? spec;
             try
             {
-                spec = MachineConfig.YamlJson.ToJson(resource.Spec.YamlSpec, node);
+                spec = Formats.YamlJson.ToJson(resource.Spec.YamlSpec, node);
             }
             catch (TalosSeccompException ex)
             {
@@ -60,7 +60,7 @@ public static class TalosResources
             {
                 var name = mapping["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : id;
                 var value = mapping["value"] as JsonObject ?? new JsonObject();
-                return new TalosSeccompProfileResource(node, id, name, version, value, FromStruct: false);
+                return new CosiSeccompProfile(node, id, name, version, value, FromStruct: false);
             }
         }
 
@@ -70,7 +70,7 @@ public static class TalosResources
             {
                 var spec = SeccompProfileSpec.Parser.ParseFrom(proto);
                 var value = spec.Value is null ? new JsonObject() : (JsonObject)JsonNode.Parse(JsonFormatter.Default.Format(spec.Value))!;
-                return new TalosSeccompProfileResource(node, id, string.IsNullOrEmpty(spec.Name) ? id : spec.Name, version, value, FromStruct: true);
+                return new CosiSeccompProfile(node, id, string.IsNullOrEmpty(spec.Name) ? id : spec.Name, version, value, FromStruct: true);
             }
             catch (InvalidProtocolBufferException ex)
             {
@@ -130,15 +130,6 @@ public static class TalosResources
             $"The {resource.Metadata?.Type} resource '{resource.Metadata?.Id}'{(node is null ? string.Empty : " on " + node)} cannot be decoded: {why}.",
             node ?? resource.Metadata?.Id);
 }
-
-/// <summary>A SeccompProfiles.cri.talos.dev resource as read from a node.</summary>
-/// <param name="Node">The node it was read from.</param>
-/// <param name="Id">Resource id (the profile file name).</param>
-/// <param name="Name">Profile name from the spec.</param>
-/// <param name="Version">COSI resource version.</param>
-/// <param name="Value">The profile (<c>value</c>) as JSON, numbers exact when it came from yaml_spec.</param>
-/// <param name="FromStruct">True when decoded from proto_spec's Struct (numbers are doubles there).</param>
-public sealed record TalosSeccompProfileResource(string? Node, string Id, string Name, string Version, JsonObject Value, bool FromStruct);
 
 /// <summary>A Members.cluster.talos.dev resource.</summary>
 /// <param name="Id">Resource id (node name).</param>

@@ -67,7 +67,7 @@ public sealed class ConvertToTalosConfigPatchCommand : TalosSeccompCmdlet
 
             if (_profiles.Count > 0)
             {
-                WriteObject(SeccompConfigPatch.Render(_profiles));
+                WriteObject(TalosConfigPatchRenderer.Render(_profiles));
             }
         }
         catch (TalosSeccompException ex)

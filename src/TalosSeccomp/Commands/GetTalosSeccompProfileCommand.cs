@@ -3,7 +3,7 @@ using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos;
 using TalosSeccomp.Talos.Deployment;
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Commands;
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
+using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
 
 namespace TalosSeccomp.Commands;

@@ -3,6 +3,7 @@ using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Audit;
 using TalosSeccomp.Errors;
+using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
 
 namespace TalosSeccomp.Commands;

@@ -79,7 +79,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
         {
             var profile = ParameterSetName switch
             {
-                ValueSet => ProfileValue.ToProfile(Value!, v => v is PSObject wrapped ? wrapped.BaseObject : v),
+                ValueSet => SeccompProfileDictionary.ToProfile(Value!, v => v is PSObject wrapped ? wrapped.BaseObject : v),
                 PathSet => ReadPath(Path!),
                 _ => Profile,
             };

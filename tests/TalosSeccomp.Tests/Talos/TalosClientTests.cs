@@ -37,7 +37,7 @@ public sealed class TalosClientTests : IClassFixture<FakeTalosFixture>
 
         var resource = await client.GetResourceAsync(Node(0), TalosResources.ConfigNamespace, TalosResources.MachineConfigType, TalosResources.ActiveMachineConfigId);
 
-        Assert.Equal(_fake.Server.Nodes[Node(0)].MachineConfig, TalosSeccomp.MachineConfig.MachineConfigBody.FromResource(resource, Node(0)));
+        Assert.Equal(_fake.Server.Nodes[Node(0)].MachineConfig, TalosSeccomp.Talos.MachineConfigBody.FromResource(resource, Node(0)));
         Assert.Equal(_fake.Server.Nodes[Node(0)].MachineConfigVersion, resource.Metadata.Version);
     }
 
@@ -46,7 +46,7 @@ public sealed class TalosClientTests : IClassFixture<FakeTalosFixture>
     {
         var client = FakeTalosFixture.NewClient(_fake.AdminConfig);
 
-        var profiles = new List<TalosSeccompProfileResource>();
+        var profiles = new List<CosiSeccompProfile>();
         await foreach (var resource in client.ListResourcesAsync(Node(1), TalosResources.CriNamespace, TalosResources.SeccompProfileType))
         {
             profiles.Add(TalosResources.DecodeSeccompProfile(resource, Node(1)));

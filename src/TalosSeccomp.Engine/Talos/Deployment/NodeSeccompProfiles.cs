@@ -1,7 +1,7 @@
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Talos.Deployment;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos.Wire.Cosi;
 using TalosSeccomp.Talos.Wire.Machine;
@@ -13,7 +14,7 @@ namespace TalosSeccomp.Talos.Deployment;
 /// Sets and removes seccomp profiles in one node's machine config by read–modify–write, like <c>talosctl patch mc</c>
 /// but replacing by name and touching nothing else: read the whole multi-document config
 /// (<c>MachineConfigs.config.talos.dev/v1alpha1</c>), splice only <c>machine.seccompProfiles</c> in the v1alpha1 document
-/// (<see cref="SeccompProfilePatch"/>), re-read the resource version right before applying and redo the edit on the
+/// (<see cref="MachineConfigSeccompEditor"/>), re-read the resource version right before applying and redo the edit on the
 /// fresh text when another writer changed it, then apply the whole config with an explicit mode.
 /// </summary>
 /// <remarks>

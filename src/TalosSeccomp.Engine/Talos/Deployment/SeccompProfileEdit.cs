@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Talos.Deployment;
 
@@ -79,10 +79,10 @@ public sealed class SeccompProfileEdit
         return new SeccompProfileEdit(SeccompProfileEditKind.Remove, string.Join(", ", compiled.Select(p => p.Pattern)), null, compiled, Array.Empty<SeccompDiagnostic>());
     }
 
-    /// <summary>Applies the edit to a whole config text (the text splice of <see cref="SeccompProfilePatch"/>).</summary>
-    internal ConfigEdit ApplyTo(string configText, string? source) => Kind == SeccompProfileEditKind.Set
-        ? SeccompProfilePatch.Set(configText, Name, Value!, source)
-        : SeccompProfilePatch.Remove(configText, Patterns, source);
+    /// <summary>Applies the edit to a whole config text (the text splice of <see cref="MachineConfigSeccompEditor"/>).</summary>
+    internal MachineConfigEdit ApplyTo(string configText, string? source) => Kind == SeccompProfileEditKind.Set
+        ? MachineConfigSeccompEditor.Set(configText, Name, Value!, source)
+        : MachineConfigSeccompEditor.Remove(configText, Patterns, source);
 
     /// <summary>True when <paramref name="name"/> is one of the profiles this edit sets or removes.</summary>
     internal bool Concerns(string name) => Kind == SeccompProfileEditKind.Set ? Name == name : _patterns.Any(p => p.IsMatch(name));

@@ -10,7 +10,7 @@ namespace TalosSeccomp.Talos.Deployment;
 public sealed class SeccompProfilePlan
 {
     private SeccompProfilePlan(string? node, string displayNode, IReadOnlyList<SeccompProfileEdit> edits, string configVersion, string originalText,
-        IReadOnlyList<ConfigEdit> steps)
+        IReadOnlyList<MachineConfigEdit> steps)
     {
         Node = node;
         DisplayNode = displayNode;
@@ -40,7 +40,7 @@ public sealed class SeccompProfilePlan
     public string NewText { get; }
 
     /// <summary>One text edit per <see cref="Edits"/> entry, each applied to the result of the previous one.</summary>
-    public IReadOnlyList<ConfigEdit> Steps { get; }
+    public IReadOnlyList<MachineConfigEdit> Steps { get; }
 
     /// <summary>False when the config already is as wanted: nothing will be sent.</summary>
     public bool Changed => !string.Equals(OriginalText, NewText, StringComparison.Ordinal);
@@ -77,13 +77,13 @@ public sealed class SeccompProfilePlan
             : SeccompProfileChangeAction.Added;
     }
 
-    /// <summary>Plans <paramref name="edits"/> against a config text (the safety-checked splice of <see cref="SeccompProfilePatch"/>).</summary>
+    /// <summary>Plans <paramref name="edits"/> against a config text (the safety-checked splice of <see cref="MachineConfigSeccompEditor"/>).</summary>
     /// <exception cref="Errors.TalosSeccompException">The patch errors, e.g. <c>MachineConfigMissingV1Alpha1</c>, naming the node.</exception>
     public static SeccompProfilePlan Create(string? node, string displayNode, IReadOnlyList<SeccompProfileEdit> edits, string configText, string configVersion)
     {
         ArgumentNullException.ThrowIfNull(edits);
         ArgumentNullException.ThrowIfNull(configText);
-        var steps = new List<ConfigEdit>(edits.Count);
+        var steps = new List<MachineConfigEdit>(edits.Count);
         var text = configText;
         foreach (var edit in edits)
         {
@@ -98,7 +98,7 @@ public sealed class SeccompProfilePlan
     /// <summary>The same edits planned again against a config another writer changed.</summary>
     internal SeccompProfilePlan Replan(string configText, string configVersion) => Create(Node, DisplayNode, Edits, configText, configVersion);
 
-    private static string Describe(SeccompProfileEdit edit, ConfigEdit step, SeccompProfileChangeAction action) => action switch
+    private static string Describe(SeccompProfileEdit edit, MachineConfigEdit step, SeccompProfileChangeAction action) => action switch
     {
         SeccompProfileChangeAction.Added => $"set {edit.Name} (add)",
         SeccompProfileChangeAction.Replaced => $"set {edit.Name} (replace)",

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
 using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;

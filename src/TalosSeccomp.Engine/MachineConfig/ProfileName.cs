@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using TalosSeccomp.Errors;
 
-namespace TalosSeccomp.Profiles;
+namespace TalosSeccomp.MachineConfig;
 
 /// <summary>
 /// Profile names as Talos uses them: the file name under <c>/var/lib/kubelet/seccomp/profiles/</c>. Talos joins

@@ -7,7 +7,7 @@ using TalosSeccomp.Talos.Deployment;
 using TalosSeccomp.Tests.MachineConfig;
 using Xunit;
 
-namespace TalosSeccomp.Tests.Deployment;
+namespace TalosSeccomp.Tests.Talos.Deployment;
 
 /// <summary>Set and remove through the deployment engine against the fake node over mutual TLS.</summary>
 public sealed class SeccompProfileDeployerTests : DeploymentTestBase
@@ -54,7 +54,7 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
 
         Assert.Equal(SeccompProfileChangeAction.Replaced, change.Action);
         Assert.Contains("-     defaultAction: SCMP_ACT_LOG", change.Diff, StringComparison.Ordinal);
-        var entries = SeccompProfilePatch.ReadSeccompProfiles(node.MachineConfig);
+        var entries = MachineConfigSeccompEditor.ReadSeccompProfiles(node.MachineConfig);
         Assert.Equal(["audit.json", "deny-ptrace.json"], entries.Select(e => e.Name));
         Assert.Equal("SCMP_ACT_ERRNO", entries[0].Value["defaultAction"]!.GetValue<string>());
         var (removed, added) = SingleHunk(before, node.MachineConfig);
@@ -140,12 +140,12 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
         var plan = await deployer.PlanAsync(node.Address, node.Address, [Set("mine.json", AuditJson)]);
 
         // Another writer (talosctl, a second session) changes the config while ours waits, e.g. at a -Confirm prompt.
-        node.MachineConfig = SeccompProfilePatch.Set(node.MachineConfig, "theirs.json", new JsonObject { ["defaultAction"] = "SCMP_ACT_KILL" }).NewText;
+        node.MachineConfig = MachineConfigSeccompEditor.Set(node.MachineConfig, "theirs.json", new JsonObject { ["defaultAction"] = "SCMP_ACT_KILL" }).NewText;
         var change = Assert.Single(await deployer.ApplyAsync(plan, new SeccompApplyOptions()));
 
         Assert.Equal(2, change.Attempts);
         Assert.NotEqual(plan.ConfigVersion, change.ConfigVersion);
-        Assert.Equal(["audit.json", "theirs.json", "mine.json"], SeccompProfilePatch.ReadSeccompProfiles(node.MachineConfig).Select(e => e.Name));
+        Assert.Equal(["audit.json", "theirs.json", "mine.json"], MachineConfigSeccompEditor.ReadSeccompProfiles(node.MachineConfig).Select(e => e.Name));
         Assert.Single(node.Applied);
     }
 
@@ -155,7 +155,7 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
         var node = FakeNode(1);
         var deployer = Deployer();
         var plan = await deployer.PlanAsync(node.Address, node.Address, [Set("mine.json", AuditJson)]);
-        node.MachineConfig = SeccompProfilePatch.Set(node.MachineConfig, "theirs.json", new JsonObject { ["defaultAction"] = "SCMP_ACT_LOG" }).NewText;
+        node.MachineConfig = MachineConfigSeccompEditor.Set(node.MachineConfig, "theirs.json", new JsonObject { ["defaultAction"] = "SCMP_ACT_LOG" }).NewText;
 
         var error = await Assert.ThrowsAsync<TalosSeccompException>(() => deployer.ApplyAsync(plan, new SeccompApplyOptions { MaxAttempts = 1 }));
 
@@ -178,9 +178,9 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
         node.Latency = TimeSpan.FromMilliseconds(50);
         node.AfterConfigRead = n =>
         {
-            n.MachineConfig = SeccompProfilePatch.Set(n.MachineConfig, "theirs.json", new JsonObject { ["round"] = Interlocked.Increment(ref round) }).NewText;
+            n.MachineConfig = MachineConfigSeccompEditor.Set(n.MachineConfig, "theirs.json", new JsonObject { ["round"] = Interlocked.Increment(ref round) }).NewText;
         };
-        node.MachineConfig = SeccompProfilePatch.Set(node.MachineConfig, "theirs.json", new JsonObject { ["round"] = 0 }).NewText;
+        node.MachineConfig = MachineConfigSeccompEditor.Set(node.MachineConfig, "theirs.json", new JsonObject { ["round"] = 0 }).NewText;
         var error = await Assert.ThrowsAsync<TalosSeccompException>(() => deployer.ApplyAsync(plan, new SeccompApplyOptions()));
 
         Assert.Equal("SeccompProfileConcurrentUpdate", error.ErrorId);
@@ -321,7 +321,7 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
 
         Assert.Equal([SeccompProfileChangeAction.Added, SeccompProfileChangeAction.Added, SeccompProfileChangeAction.Removed], changes.Select(c => c.Action));
         Assert.Single(node.Applied);
-        Assert.Equal(["one.json", "two.json"], SeccompProfilePatch.ReadSeccompProfiles(node.MachineConfig).Select(e => e.Name));
+        Assert.Equal(["one.json", "two.json"], MachineConfigSeccompEditor.ReadSeccompProfiles(node.MachineConfig).Select(e => e.Name));
     }
 
     [Theory]
@@ -387,9 +387,9 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
             },
         };
 
-        var profile = ProfileValue.ToProfile(value);
+        var profile = SeccompProfileDictionary.ToProfile(value);
 
         Assert.Equal(ulong.MaxValue, profile.Syscalls[0].Args[0].Value);
-        Assert.Throws<TalosSeccompException>(() => ProfileValue.ToProfile(new System.Collections.Hashtable { ["defaultAction"] = new object() }));
+        Assert.Throws<TalosSeccompException>(() => SeccompProfileDictionary.ToProfile(new System.Collections.Hashtable { ["defaultAction"] = new object() }));
     }
 }

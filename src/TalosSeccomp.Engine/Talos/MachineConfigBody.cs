@@ -1,10 +1,11 @@
 using System.Text;
 using Google.Protobuf;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.Talos.Wire.Config;
 using TalosSeccomp.Talos.Wire.Cosi;
 
-namespace TalosSeccomp.MachineConfig;
+namespace TalosSeccomp.Talos;
 
 /// <summary>
 /// Gets the full multi-document config text out of a <c>MachineConfigs.config.talos.dev</c> resource, the way

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using YamlDotNet.Core.Events;
 
 namespace TalosSeccomp.MachineConfig;
@@ -16,7 +17,7 @@ namespace TalosSeccomp.MachineConfig;
 /// user put it (with the comments above it), Talos treats an empty list exactly like a missing one, and the next
 /// set appends there again.
 /// </remarks>
-public static partial class SeccompProfilePatch
+public static partial class MachineConfigSeccompEditor
 {
     /// <summary>Reads every <c>machine.seccompProfiles</c> entry of the config's v1alpha1 document, in order.</summary>
     /// <param name="configText">The whole multi-document config.</param>
@@ -28,10 +29,10 @@ public static partial class SeccompProfilePatch
     /// Sets the profile <paramref name="name"/> to <paramref name="value"/>: every existing entry with that name is
     /// replaced by one entry (in the place of the first), or the entry is appended. Adds <c>seccompProfiles:</c> (and
     /// <c>machine:</c>) when missing and turns a flow list (<c>[]</c>) into a block list. When one entry with an equal
-    /// value already exists the config is returned unchanged (<see cref="ConfigEdit.Changed"/> false).
+    /// value already exists the config is returned unchanged (<see cref="MachineConfigEdit.Changed"/> false).
     /// </summary>
     /// <param name="configText">The whole multi-document config.</param>
-    /// <param name="name">The profile name (validated by <see cref="Profiles.ProfileName.Validate"/>).</param>
+    /// <param name="name">The profile name (validated by <see cref="ProfileName.Validate"/>).</param>
     /// <param name="value">The profile JSON; rendered in block style with keys in object order.</param>
     /// <param name="source">The node or file the config came from, used as the error target.</param>
     /// <exception cref="TalosSeccompException">
@@ -39,7 +40,7 @@ public static partial class SeccompProfilePatch
     /// <c>MachineConfigInvalidSeccompProfiles</c>, <c>MachineConfigUnsupportedLayout</c>, <c>UnsafeProfileName</c>,
     /// or <c>MachineConfigPatchVerificationFailed</c> when the spliced text did not check out.
     /// </exception>
-    public static ConfigEdit Set(string configText, string name, JsonObject value, string? source = null) =>
+    public static MachineConfigEdit Set(string configText, string name, JsonObject value, string? source = null) =>
         Set(configText, name, value, source, tamper: null);
 
     /// <summary>
@@ -50,14 +51,14 @@ public static partial class SeccompProfilePatch
     /// <param name="configText">The whole multi-document config.</param>
     /// <param name="namePatterns">Names or wildcard patterns.</param>
     /// <param name="source">The node or file the config came from, used as the error target.</param>
-    public static ConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source = null) =>
+    public static MachineConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source = null) =>
         Remove(configText, namePatterns, source, tamper: null);
 
     /// <summary>Set with a hook that may alter the spliced text before verification (tests prove the safety net with it).</summary>
-    internal static ConfigEdit Set(string configText, string name, JsonObject value, string? source, Func<string, string>? tamper)
+    internal static MachineConfigEdit Set(string configText, string name, JsonObject value, string? source, Func<string, string>? tamper)
     {
         ArgumentNullException.ThrowIfNull(value);
-        Profiles.ProfileName.Validate(name);
+        ProfileName.Validate(name);
         var newEntry = new SeccompProfileEntry(name, (JsonObject)value.DeepClone());
         var layout = SeccompProfileLayout.Locate(ParsedMachineConfig.Parse(configText, source), source);
         var matches = layout.Entries.Select((e, i) => (e, i)).Where(x => x.e.Entry.Name == name).Select(x => x.i).ToList();
@@ -67,7 +68,7 @@ public static partial class SeccompProfilePatch
         var rendered = RenderEntries(new[] { newEntry }, 0, 2, "\n");
         if (matches.Count == 1 && JsonText.SemanticEquals(before[0].Value, newEntry.Value))
         {
-            return new ConfigEdit(configText, configText, before, before, string.Empty);
+            return new MachineConfigEdit(configText, configText, before, before, string.Empty);
         }
 
         var expected = new List<SeccompProfileEntry>();
@@ -156,15 +157,15 @@ public static partial class SeccompProfilePatch
     }
 
     /// <summary>Remove with a hook that may alter the spliced text before verification (tests prove the safety net with it).</summary>
-    internal static ConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source, Func<string, string>? tamper)
+    internal static MachineConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source, Func<string, string>? tamper)
     {
         ArgumentNullException.ThrowIfNull(namePatterns);
-        var patterns = namePatterns.Select(p => Text.Wildcard.Compile(p, ignoreCase: false)).ToList();
+        var patterns = namePatterns.Select(p => Wildcard.Compile(p, ignoreCase: false)).ToList();
         var layout = SeccompProfileLayout.Locate(ParsedMachineConfig.Parse(configText, source), source);
         var matches = layout.Entries.Select((e, i) => (e, i)).Where(x => patterns.Any(p => p.IsMatch(x.e.Entry.Name))).Select(x => x.i).ToList();
         if (matches.Count == 0)
         {
-            return new ConfigEdit(configText, configText, Array.Empty<SeccompProfileEntry>(), Array.Empty<SeccompProfileEntry>(), string.Empty);
+            return new MachineConfigEdit(configText, configText, Array.Empty<SeccompProfileEntry>(), Array.Empty<SeccompProfileEntry>(), string.Empty);
         }
 
         var before = matches.Select(i => layout.Entries[i].Entry).ToList();
@@ -194,7 +195,7 @@ public static partial class SeccompProfilePatch
         return Finish(layout, edits, expected, before, Array.Empty<SeccompProfileEntry>(), source, tamper);
     }
 
-    private static ConfigEdit Finish(
+    private static MachineConfigEdit Finish(
         SeccompProfileLayout layout,
         List<TextEdit> edits,
         List<SeccompProfileEntry> expected,
@@ -210,7 +211,7 @@ public static partial class SeccompProfilePatch
         }
         catch (InvalidOperationException ex)
         {
-            throw SeccompProfileEditVerifier.Failed("the planned edits overlap", source, ex);
+            throw MachineConfigEditVerifier.Failed("the planned edits overlap", source, ex);
         }
 
         if (tamper is not null)
@@ -218,8 +219,8 @@ public static partial class SeccompProfilePatch
             newText = tamper(newText);
         }
 
-        SeccompProfileEditVerifier.Verify(layout.Config, newText, expected, source);
-        return new ConfigEdit(layout.Text, newText, before, after, EntryDiff.Render(before, after));
+        MachineConfigEditVerifier.Verify(layout.Config, newText, expected, source);
+        return new MachineConfigEdit(layout.Text, newText, before, after, EntryDiff.Render(before, after));
     }
 
     /// <summary>Replaces a flow or null <c>seccompProfiles</c> value (with its key line) by a block list of <paramref name="entries"/>.</summary>
@@ -259,7 +260,7 @@ public static partial class SeccompProfilePatch
                 text = RenderFlowEntry(entry, dashColumn, itemOffset);
                 if (!ReadsBackAs(text, entry))
                 {
-                    throw SeccompProfileEditVerifier.Failed($"the profile '{entry.Name}' cannot be written as YAML that reads back the same", null);
+                    throw MachineConfigEditVerifier.Failed($"the profile '{entry.Name}' cannot be written as YAML that reads back the same", null);
                 }
             }
 
@@ -343,28 +344,4 @@ public static partial class SeccompProfilePatch
 
     private static string TrimFinalNewLine(string block) =>
         block.EndsWith("\r\n", StringComparison.Ordinal) ? block[..^2] : block.EndsWith('\n') ? block[..^1] : block;
-}
-
-/// <summary>One splice: replace [<see cref="Start"/>, <see cref="End"/>) by <see cref="Replacement"/>.</summary>
-internal readonly record struct TextEdit(int Start, int End, string Replacement)
-{
-    /// <summary>Applies non-overlapping edits.</summary>
-    public static string Apply(string text, IEnumerable<TextEdit> edits)
-    {
-        var ordered = edits.OrderBy(e => e.Start).ThenBy(e => e.End).ToList();
-        var sb = new StringBuilder(text.Length + ordered.Sum(e => e.Replacement.Length));
-        var position = 0;
-        foreach (var edit in ordered)
-        {
-            if (edit.Start < position)
-            {
-                throw new InvalidOperationException("Overlapping machine-config edits.");
-            }
-
-            sb.Append(text, position, edit.Start - position).Append(edit.Replacement);
-            position = edit.End;
-        }
-
-        return sb.Append(text, position, text.Length - position).ToString();
-    }
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
 
-namespace TalosSeccomp.MachineConfig;
+namespace TalosSeccomp.Formats;
 
 /// <summary>
 /// Reads strings and numbers out of <see cref="JsonValue"/>s whatever CLR type backs them, and compares JSON

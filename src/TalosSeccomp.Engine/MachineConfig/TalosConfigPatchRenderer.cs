@@ -13,9 +13,9 @@ namespace TalosSeccomp.MachineConfig;
 ///         defaultAction: SCMP_ACT_LOG
 /// </code>
 /// Note that talosctl's strategic merge appends list entries, so applying this patch for a name that already
-/// exists adds a second entry; <see cref="SeccompProfilePatch.Set(string, string, JsonObject, string?)"/> replaces instead.
+/// exists adds a second entry; <see cref="MachineConfigSeccompEditor.Set(string, string, JsonObject, string?)"/> replaces instead.
 /// </summary>
-public static class SeccompConfigPatch
+public static class TalosConfigPatchRenderer
 {
     /// <summary>Renders the patch for the given profiles (names validated, values in block style with keys in object order).</summary>
     /// <param name="profiles">The profiles, in the order they should appear.</param>
@@ -25,13 +25,13 @@ public static class SeccompConfigPatch
         var list = profiles.ToList();
         foreach (var (name, value) in list)
         {
-            Profiles.ProfileName.Validate(name);
+            ProfileName.Validate(name);
             ArgumentNullException.ThrowIfNull(value, nameof(profiles));
         }
 
         // The same entry rendering (and read-back check) as the in-place edits use.
         return list.Count == 0
             ? "machine:\n  seccompProfiles: []\n"
-            : "machine:\n  seccompProfiles:\n" + SeccompProfilePatch.RenderEntries(list.Select(p => new SeccompProfileEntry(p.Name, p.Value)), 4, 2, "\n");
+            : "machine:\n  seccompProfiles:\n" + MachineConfigSeccompEditor.RenderEntries(list.Select(p => new SeccompProfileEntry(p.Name, p.Value)), 4, 2, "\n");
     }
 }

@@ -4,9 +4,11 @@ using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos.Wire.Config;
 using TalosSeccomp.Talos.Wire.Cosi;
+using TalosSeccomp.Talos;
+using TalosSeccomp.Tests.MachineConfig;
 using Xunit;
 
-namespace TalosSeccomp.Tests.MachineConfig;
+namespace TalosSeccomp.Tests.Talos;
 
 public class MachineConfigBodyTests
 {

@@ -5,14 +5,14 @@ using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Profiles;
 
-namespace TalosSeccomp.Talos.Deployment;
+namespace TalosSeccomp.Profiles;
 
 /// <summary>
 /// Turns a profile given as a dictionary (a PowerShell hashtable such as <c>@{ defaultAction = 'SCMP_ACT_LOG' }</c>)
 /// into a <see cref="SeccompProfile"/>: dictionaries become objects, lists become arrays, integers stay exact up to
 /// 2^64-1 (including decimals and BigIntegers that hold integers), everything else must be a string, boolean or number.
 /// </summary>
-public static class ProfileValue
+public static class SeccompProfileDictionary
 {
     /// <summary>Converts the dictionary and parses it leniently (unknown actions are kept for validation to report).</summary>
     /// <param name="value">The dictionary.</param>

@@ -1,4 +1,5 @@
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.MachineConfig;
 
@@ -8,7 +9,7 @@ namespace TalosSeccomp.MachineConfig;
 /// the list holds exactly the intended entries. Anything else throws <c>MachineConfigPatchVerificationFailed</c>,
 /// so a faulty splice can fail an edit but never hand back a damaged config.
 /// </summary>
-internal static class SeccompProfileEditVerifier
+internal static class MachineConfigEditVerifier
 {
     public static void Verify(ParsedMachineConfig original, string newText, IReadOnlyList<SeccompProfileEntry> expectedEntries, string? source)
     {

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace TalosSeccomp.Profiles;
+namespace TalosSeccomp.Formats;
 
 /// <summary>
 /// Renders a JSON tree byte for byte as Go's <c>encoding/json.Marshal</c> renders the same value decoded from

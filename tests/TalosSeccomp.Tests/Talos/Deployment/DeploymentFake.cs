@@ -5,7 +5,7 @@ using TalosSeccomp.Talos;
 using TalosSeccomp.Talos.Deployment;
 using Xunit;
 
-namespace TalosSeccomp.Tests.Deployment;
+namespace TalosSeccomp.Tests.Talos.Deployment;
 
 /// <summary>A fresh fake endpoint with three nodes per test (the deployment tests change node state).</summary>
 public abstract class DeploymentTestBase : IAsyncLifetime
@@ -61,7 +61,7 @@ public abstract class DeploymentTestBase : IAsyncLifetime
 
     /// <summary>Clears a node's profiles directly (the starting point of the Talos guide).</summary>
     protected void ClearProfiles(FakeNode node) =>
-        node.MachineConfig = SeccompProfilePatch.Remove(node.MachineConfig, ["*"]).NewText;
+        node.MachineConfig = MachineConfigSeccompEditor.Remove(node.MachineConfig, ["*"]).NewText;
 
     /// <summary>
     /// Asserts that <paramref name="after"/> differs from <paramref name="before"/> in one contiguous stretch of lines

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.MachineConfig;
 using Xunit;
 
 namespace TalosSeccomp.Tests.MachineConfig;
 
-public class SeccompProfilePatchTests
+public class MachineConfigSeccompEditorTests
 {
     private static JsonObject Obj(string json) => JsonNode.Parse(json)!.AsObject();
 
@@ -15,7 +16,7 @@ public class SeccompProfilePatchTests
     [Fact]
     public void ReadsEntriesFromTheV1Alpha1Document()
     {
-        var entries = SeccompProfilePatch.ReadSeccompProfiles(ConfigFixtures.Full());
+        var entries = MachineConfigSeccompEditor.ReadSeccompProfiles(ConfigFixtures.Full());
         Assert.Equal(new[] { "audit.json", "deny-ptrace.json" }, entries.Select(e => e.Name));
         Assert.Equal("""{"defaultAction":"SCMP_ACT_LOG"}""", entries[0].ValueJson);
         Assert.Equal("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}""", entries[1].ValueJson);
@@ -25,7 +26,7 @@ public class SeccompProfilePatchTests
     public void SetAppendsANewEntryWithTheListsIndentationAndTouchesNothingElse()
     {
         var config = ConfigFixtures.Full();
-        var edit = SeccompProfilePatch.Set(config, "block-mount.json", Obj("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mount","umount2"],"action":"SCMP_ACT_ERRNO"}]}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "block-mount.json", Obj("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mount","umount2"],"action":"SCMP_ACT_ERRNO"}]}"""));
 
         const string anchor = "            # end of deny-ptrace\n";
         var inserted =
@@ -49,7 +50,7 @@ public class SeccompProfilePatchTests
     public void SetReplacesAnEntryInPlaceKeepingItsLeadingComment()
     {
         var config = ConfigFixtures.Full();
-        var edit = SeccompProfilePatch.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG","flags":["SECCOMP_FILTER_FLAG_LOG"]}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG","flags":["SECCOMP_FILTER_FLAG_LOG"]}"""));
 
         var old = "        - name: audit.json\n          value:\n            defaultAction: SCMP_ACT_LOG # log, never block\n";
         var replacement = "        - name: audit.json\n          value:\n            defaultAction: SCMP_ACT_LOG\n            flags:\n              - SECCOMP_FILTER_FLAG_LOG\n";
@@ -66,13 +67,13 @@ public class SeccompProfilePatchTests
     {
         var config = ConfigFixtures.Full();
         var value = Obj("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"action":"SCMP_ACT_ERRNO","errnoRet":1,"names":["ptrace"]}]}""");
-        var first = SeccompProfilePatch.Set(config, "deny-ptrace.json", value);
+        var first = MachineConfigSeccompEditor.Set(config, "deny-ptrace.json", value);
         Assert.False(first.Changed); // same JSON as the hand-written entry, key order aside
         Assert.Same(config, first.NewText);
         Assert.Equal(string.Empty, first.Diff);
 
-        var changed = SeccompProfilePatch.Set(config, "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
-        var again = SeccompProfilePatch.Set(changed.NewText, "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var changed = MachineConfigSeccompEditor.Set(config, "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var again = MachineConfigSeccompEditor.Set(changed.NewText, "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
         Assert.True(changed.Changed);
         Assert.False(again.Changed);
         Assert.Equal(changed.NewText, again.NewText);
@@ -99,7 +100,7 @@ public class SeccompProfilePatchTests
             "  - name: dup.json\n" +
             "    value: {}\n" +
             "  type: worker\n");
-        var edit = SeccompProfilePatch.Set(config, "dup.json", Obj("""{"defaultAction":"SCMP_ACT_ERRNO"}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "dup.json", Obj("""{"defaultAction":"SCMP_ACT_ERRNO"}"""));
 
         Assert.Equal(
             ConfigFixtures.Minimal(
@@ -116,17 +117,17 @@ public class SeccompProfilePatchTests
                 "  type: worker\n"),
             edit.NewText);
         Assert.Equal(3, edit.Before.Count);
-        Assert.Equal(new[] { "dup.json", "other.json" }, SeccompProfilePatch.ReadSeccompProfiles(edit.NewText).Select(e => e.Name));
+        Assert.Equal(new[] { "dup.json", "other.json" }, MachineConfigSeccompEditor.ReadSeccompProfiles(edit.NewText).Select(e => e.Name));
     }
 
     [Fact]
     public void NumbersBeyondDoublePrecisionSurviveSetAndRead()
     {
         var value = Obj("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["personality"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":18446744073709551615,"valueTwo":9007199254740993,"op":"SCMP_CMP_EQ"},{"index":1,"value":-9223372036854775808,"op":"SCMP_CMP_NE"}]}],"ratio":0.1000000000000000055511151231257827}""");
-        var edit = SeccompProfilePatch.Set(ConfigFixtures.Full(), "big.json", value);
+        var edit = MachineConfigSeccompEditor.Set(ConfigFixtures.Full(), "big.json", value);
         Assert.Contains("value: 18446744073709551615\n", edit.NewText, StringComparison.Ordinal);
         Assert.Contains("valueTwo: 9007199254740993\n", edit.NewText, StringComparison.Ordinal);
-        var read = SeccompProfilePatch.ReadSeccompProfiles(edit.NewText).Single(e => e.Name == "big.json");
+        var read = MachineConfigSeccompEditor.ReadSeccompProfiles(edit.NewText).Single(e => e.Name == "big.json");
         Assert.Equal(value.ToJsonString(), read.ValueJson);
     }
 
@@ -137,7 +138,7 @@ public class SeccompProfilePatchTests
     [InlineData("machine:\n  seccompProfiles: ~\n  type: worker\n")]
     public void EmptyOrNullListsBecomeBlockLists(string machine)
     {
-        var edit = SeccompProfilePatch.Set(ConfigFixtures.Minimal(machine), "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var edit = MachineConfigSeccompEditor.Set(ConfigFixtures.Minimal(machine), "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
         Assert.Equal(ConfigFixtures.Minimal("machine:\n  seccompProfiles:\n" + AuditEntry(4) + "  type: worker\n"), edit.NewText);
     }
 
@@ -145,16 +146,16 @@ public class SeccompProfilePatchTests
     public void FlowListsAreRewrittenAsBlockListsKeepingTheOtherEntries()
     {
         var config = ConfigFixtures.Minimal("machine:\n  type: worker\n  seccompProfiles: [{name: a.json, value: {x: 18446744073709551615}}, {name: b.json, value: {w: '1'}}]\n  install: {}\n");
-        var set = SeccompProfilePatch.Set(config, "c.json", Obj("""{"z":true}"""));
+        var set = MachineConfigSeccompEditor.Set(config, "c.json", Obj("""{"z":true}"""));
         Assert.Equal(
             ConfigFixtures.Minimal("machine:\n  type: worker\n  seccompProfiles:\n    - name: a.json\n      value:\n        x: 18446744073709551615\n    - name: b.json\n      value:\n        w: \"1\"\n    - name: c.json\n      value:\n        z: true\n  install: {}\n"),
             set.NewText);
 
-        var removed = SeccompProfilePatch.Remove(config, new[] { "a.json" });
+        var removed = MachineConfigSeccompEditor.Remove(config, new[] { "a.json" });
         Assert.Equal(ConfigFixtures.Minimal("machine:\n  type: worker\n  seccompProfiles:\n    - name: b.json\n      value:\n        w: \"1\"\n  install: {}\n"), removed.NewText);
         Assert.Equal(
             ConfigFixtures.Minimal("machine:\n  type: worker\n  seccompProfiles: []\n  install: {}\n"),
-            SeccompProfilePatch.Remove(config, new[] { "*" }).NewText);
+            MachineConfigSeccompEditor.Remove(config, new[] { "*" }).NewText);
     }
 
     [Fact]
@@ -166,7 +167,7 @@ public class SeccompProfilePatchTests
         var withoutProfiles = v1.Remove(start, end - start);
         var config = ConfigFixtures.Full(v1alpha1: withoutProfiles);
 
-        var edit = SeccompProfilePatch.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
         var after = "        stableHostname: true # Enable stable default hostname.\n";
         Assert.Equal(config.Replace(after, after + "    seccompProfiles:\n" + AuditEntry(8)), edit.NewText);
     }
@@ -179,7 +180,7 @@ public class SeccompProfilePatchTests
     public void MissingOrEmptyMachineGetsAMachineSection(string machine)
     {
         var config = "# main\nversion: v1alpha1\n" + machine + "cluster:\n  clusterName: demo\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n";
-        var edit = SeccompProfilePatch.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
         var block = "machine:\n  seccompProfiles:\n" + AuditEntry(4);
         var expected = machine.Length == 0
             ? "# main\nversion: v1alpha1\ncluster:\n  clusterName: demo\n" + block + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n"
@@ -191,7 +192,7 @@ public class SeccompProfilePatchTests
     public void AnEmptyLastListItemDoesNotPullTheInsertionIntoTheNextDocument()
     {
         var config = "version: v1alpha1\ncluster:\n  extraManifests:\n    -\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n";
-        var edit = SeccompProfilePatch.Set(config, "a.json", Obj("{}"));
+        var edit = MachineConfigSeccompEditor.Set(config, "a.json", Obj("{}"));
         Assert.Equal("version: v1alpha1\ncluster:\n  extraManifests:\n    -\nmachine:\n  seccompProfiles:\n    - name: a.json\n      value: {}\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n", edit.NewText);
     }
 
@@ -199,7 +200,7 @@ public class SeccompProfilePatchTests
     public void RemoveTakesWildcardsAndIgnoresAbsentNames()
     {
         var config = ConfigFixtures.Full();
-        var edit = SeccompProfilePatch.Remove(config, new[] { "deny-*", "missing.json" });
+        var edit = MachineConfigSeccompEditor.Remove(config, new[] { "deny-*", "missing.json" });
         var removed =
             "        - name: deny-ptrace.json # keep this one\n" +
             "          value:\n" +
@@ -216,7 +217,7 @@ public class SeccompProfilePatchTests
         Assert.Empty(edit.After);
         Assert.All(edit.Diff.Split('\n').Skip(2).Where(l => l.Length > 0), l => Assert.StartsWith("- ", l, StringComparison.Ordinal));
 
-        var none = SeccompProfilePatch.Remove(config, new[] { "missing.json", "Audit.json" });
+        var none = MachineConfigSeccompEditor.Remove(config, new[] { "missing.json", "Audit.json" });
         Assert.False(none.Changed);
         Assert.Equal(config, none.NewText);
     }
@@ -225,11 +226,11 @@ public class SeccompProfilePatchTests
     public void RemovingTheLastEntryLeavesAnEmptyList()
     {
         var config = ConfigFixtures.Full();
-        var edit = SeccompProfilePatch.Remove(config, new[] { "*.json" });
+        var edit = MachineConfigSeccompEditor.Remove(config, new[] { "*.json" });
         var start = config.IndexOf("    seccompProfiles:\n", StringComparison.Ordinal);
         var end = config.IndexOf("    # Used to provide instructions", StringComparison.Ordinal);
         Assert.Equal(config[..start] + "    seccompProfiles: []\n" + config[end..], edit.NewText);
-        Assert.Empty(SeccompProfilePatch.ReadSeccompProfiles(edit.NewText));
+        Assert.Empty(MachineConfigSeccompEditor.ReadSeccompProfiles(edit.NewText));
         Assert.Equal(2, edit.Before.Count);
     }
 
@@ -237,10 +238,10 @@ public class SeccompProfilePatchTests
     public void CrlfAndBomArePreservedAndNewLinesUseCrlf()
     {
         var config = ConfigFixtures.Full(leadingSeparator: true, crlf: true, bom: true);
-        var edit = SeccompProfilePatch.Set(config, "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
         Assert.StartsWith("\uFEFF---\r\n", edit.NewText, StringComparison.Ordinal);
         Assert.DoesNotContain(edit.NewText.Select((c, i) => (c, i)), x => x.c == '\n' && (x.i == 0 || edit.NewText[x.i - 1] != '\r'));
-        var lf = SeccompProfilePatch.Set(ConfigFixtures.Full(leadingSeparator: true), "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
+        var lf = MachineConfigSeccompEditor.Set(ConfigFixtures.Full(leadingSeparator: true), "new.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
         Assert.Equal("\uFEFF" + lf.NewText.Replace("\n", "\r\n"), edit.NewText);
     }
 
@@ -248,20 +249,20 @@ public class SeccompProfilePatchTests
     public void WorksWhenTheV1Alpha1DocumentIsInTheMiddle()
     {
         var config = ConfigFixtures.V1Alpha1InTheMiddle();
-        var edit = SeccompProfilePatch.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_ERRNO"}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_ERRNO"}"""));
         var before = MachineConfigSplitter.Split(config);
         var after = MachineConfigSplitter.Split(edit.NewText);
         Assert.Equal(before.Where(d => !d.IsV1Alpha1).Select(d => d.Text), after.Where(d => !d.IsV1Alpha1).Select(d => d.Text));
-        Assert.Equal("SCMP_ACT_ERRNO", (string)SeccompProfilePatch.ReadSeccompProfiles(edit.NewText)[0].Value["defaultAction"]!);
+        Assert.Equal("SCMP_ACT_ERRNO", (string)MachineConfigSeccompEditor.ReadSeccompProfiles(edit.NewText)[0].Value["defaultAction"]!);
     }
 
     [Fact]
     public void TextWithoutAFinalLineBreakStaysThatWay()
     {
         var config = "version: v1alpha1\nmachine:\n  seccompProfiles:\n    - name: a.json\n      value: {x: 1}";
-        var set = SeccompProfilePatch.Set(config, "b.json", Obj("""{"z":2}"""));
+        var set = MachineConfigSeccompEditor.Set(config, "b.json", Obj("""{"z":2}"""));
         Assert.Equal(config + "\n    - name: b.json\n      value:\n        z: 2", set.NewText);
-        var replaced = SeccompProfilePatch.Set(config, "a.json", Obj("""{"x":2}"""));
+        var replaced = MachineConfigSeccompEditor.Set(config, "a.json", Obj("""{"x":2}"""));
         Assert.Equal("version: v1alpha1\nmachine:\n  seccompProfiles:\n    - name: a.json\n      value:\n        x: 2", replaced.NewText);
     }
 
@@ -269,7 +270,7 @@ public class SeccompProfilePatchTests
     public void IndentlessAndWideItemListsKeepTheirStyle()
     {
         var config = ConfigFixtures.Minimal("machine:\n  seccompProfiles:\n  -   name: a.json\n      value: {}\n");
-        var edit = SeccompProfilePatch.Set(config, "b.json", Obj("""{"k":{"m":[1]}}"""));
+        var edit = MachineConfigSeccompEditor.Set(config, "b.json", Obj("""{"k":{"m":[1]}}"""));
         Assert.Equal(ConfigFixtures.Minimal("machine:\n  seccompProfiles:\n  -   name: a.json\n      value: {}\n  -   name: b.json\n      value:\n          k:\n              m:\n                  - 1\n"), edit.NewText);
     }
 
@@ -281,7 +282,7 @@ public class SeccompProfilePatchTests
     [InlineData("spaced name.json")]
     public void UnsafeNamesAreRejected(string name)
     {
-        var ex = Assert.Throws<TalosSeccompException>(() => SeccompProfilePatch.Set(ConfigFixtures.Full(), name, Obj("{}")));
+        var ex = Assert.Throws<TalosSeccompException>(() => MachineConfigSeccompEditor.Set(ConfigFixtures.Full(), name, Obj("{}")));
         Assert.Equal(("UnsafeProfileName", ErrorKind.InvalidArgument, name), (ex.ErrorId, ex.Kind, ex.Target));
     }
 
@@ -295,7 +296,7 @@ public class SeccompProfilePatchTests
     [InlineData("machine: [1]\n", "MachineConfigUnsupportedLayout")]
     public void LayoutsThatCannotBeEditedSafelyAreRefused(string machine, string errorId)
     {
-        var ex = Assert.Throws<TalosSeccompException>(() => SeccompProfilePatch.Set(ConfigFixtures.Minimal(machine), "x.json", Obj("{}"), "10.5.0.3"));
+        var ex = Assert.Throws<TalosSeccompException>(() => MachineConfigSeccompEditor.Set(ConfigFixtures.Minimal(machine), "x.json", Obj("{}"), "10.5.0.3"));
         Assert.Equal((errorId, ErrorKind.InvalidData, "10.5.0.3"), (ex.ErrorId, ex.Kind, ex.Target));
     }
 
@@ -303,7 +304,7 @@ public class SeccompProfilePatchTests
     public void NanValuesAreRejectedBeforeAnythingIsSpliced()
     {
         var value = new JsonObject { ["x"] = JsonValue.Create(double.NaN) };
-        var ex = Assert.Throws<TalosSeccompException>(() => SeccompProfilePatch.Set(ConfigFixtures.Full(), "nan.json", value));
+        var ex = Assert.Throws<TalosSeccompException>(() => MachineConfigSeccompEditor.Set(ConfigFixtures.Full(), "nan.json", value));
         Assert.Equal(("InvalidJsonValue", ErrorKind.InvalidArgument), (ex.ErrorId, ex.Kind));
     }
 
@@ -323,7 +324,7 @@ public class SeccompProfilePatchTests
     public void TheSafetyNetRejectsABrokenSplice(string what, Func<string, string> tamper)
     {
         var config = ConfigFixtures.Full();
-        var ex = Assert.Throws<TalosSeccompException>(() => SeccompProfilePatch.Set(config, "new.json", Obj("""{"defaultAction":"SCMP_ACT_KILL"}"""), "10.5.0.3", tamper));
+        var ex = Assert.Throws<TalosSeccompException>(() => MachineConfigSeccompEditor.Set(config, "new.json", Obj("""{"defaultAction":"SCMP_ACT_KILL"}"""), "10.5.0.3", tamper));
         Assert.True(ex.ErrorId == "MachineConfigPatchVerificationFailed", what + ": " + ex.Message);
         Assert.Equal("10.5.0.3", ex.Target);
     }
@@ -331,18 +332,18 @@ public class SeccompProfilePatchTests
     [Fact]
     public void TheSafetyNetAlsoGuardsRemove()
     {
-        var ex = Assert.Throws<TalosSeccompException>(() => SeccompProfilePatch.Remove(ConfigFixtures.Full(), new[] { "audit.json" }, null, t => t.Replace("deny-ptrace", "deny-ptrace2", StringComparison.Ordinal)));
+        var ex = Assert.Throws<TalosSeccompException>(() => MachineConfigSeccompEditor.Remove(ConfigFixtures.Full(), new[] { "audit.json" }, null, t => t.Replace("deny-ptrace", "deny-ptrace2", StringComparison.Ordinal)));
         Assert.Equal("MachineConfigPatchVerificationFailed", ex.ErrorId);
     }
 
     [Fact]
     public void ConfigPatchRendersTheGuidesPatch()
     {
-        var patch = SeccompConfigPatch.Render(new[] { ("audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}""")) });
+        var patch = TalosConfigPatchRenderer.Render(new[] { ("audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}""")) });
         Assert.Equal("machine:\n  seccompProfiles:\n    - name: audit.json\n      value:\n        defaultAction: SCMP_ACT_LOG\n", patch);
-        var two = SeccompConfigPatch.Render(new[] { ("a.json", Obj("""{"n":"1","m":"1"}""")), ("b.json", Obj("{}")) });
+        var two = TalosConfigPatchRenderer.Render(new[] { ("a.json", Obj("""{"n":"1","m":"1"}""")), ("b.json", Obj("{}")) });
         Assert.Equal("machine:\n  seccompProfiles:\n    - name: a.json\n      value:\n        \"n\": \"1\"\n        m: \"1\"\n    - name: b.json\n      value: {}\n", two);
-        Assert.Throws<TalosSeccompException>(() => SeccompConfigPatch.Render(new[] { ("../x", Obj("{}")) }));
+        Assert.Throws<TalosSeccompException>(() => TalosConfigPatchRenderer.Render(new[] { ("../x", Obj("{}")) }));
     }
 
     [Theory]
@@ -358,13 +359,13 @@ public class SeccompProfilePatchTests
     [InlineData("x.json", "xyjson", false)]
     public void NamePatternsFollowPowerShellWildcards(string pattern, string name, bool matches)
     {
-        Assert.Equal(matches, TalosSeccomp.Text.Wildcard.Compile(pattern, ignoreCase: false).IsMatch(name));
+        Assert.Equal(matches, TalosSeccomp.Formats.Wildcard.Compile(pattern, ignoreCase: false).IsMatch(name));
     }
 
     [Fact]
     public void UnclosedBracketIsAnInvalidPattern()
     {
-        Assert.Equal("InvalidWildcardPattern", Assert.Throws<TalosSeccompException>(() => TalosSeccomp.Text.Wildcard.Compile("[ab", ignoreCase: false)).ErrorId);
+        Assert.Equal("InvalidWildcardPattern", Assert.Throws<TalosSeccompException>(() => TalosSeccomp.Formats.Wildcard.Compile("[ab", ignoreCase: false)).ErrorId);
     }
 }
 
@@ -374,9 +375,9 @@ public class SeccompProfileRenderingTests
     public void KeysWithLineBreaksFallBackToJsonFlowThatReadsBack()
     {
         var value = JsonNode.Parse("""{"ok":1,"a\nb":{"c\nd":"x\n"},"s":"\tlead"}""")!.AsObject();
-        var edit = SeccompProfilePatch.Set(ConfigFixtures.Full(), "odd.json", value);
+        var edit = MachineConfigSeccompEditor.Set(ConfigFixtures.Full(), "odd.json", value);
         Assert.Contains("""value: {"ok":1,"a\nb":{"c\nd":"x\n"},"s":"\tlead"}""", edit.NewText, StringComparison.Ordinal);
-        Assert.Equal(value.ToJsonString(), SeccompProfilePatch.ReadSeccompProfiles(edit.NewText).Single(e => e.Name == "odd.json").ValueJson);
+        Assert.Equal(value.ToJsonString(), MachineConfigSeccompEditor.ReadSeccompProfiles(edit.NewText).Single(e => e.Name == "odd.json").ValueJson);
         Assert.Equal(value.ToJsonString(), YamlJson.ToJson(YamlJson.ToYaml(value))!.ToJsonString());
     }
 

@@ -2,7 +2,7 @@ using TalosSeccomp.Audit;
 using TalosSeccomp.Audit.Streaming;
 using Xunit;
 
-namespace TalosSeccomp.Tests.AuditStreaming;
+namespace TalosSeccomp.Tests.Audit.Streaming;
 
 public sealed class ReconnectBackoffAndLossTests
 {

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 
-namespace TalosSeccomp.MachineConfig;
+namespace TalosSeccomp.Formats;
 
 /// <summary>What a YAML scalar resolves to.</summary>
 internal enum ScalarKind

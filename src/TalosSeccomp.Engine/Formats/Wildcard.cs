@@ -1,6 +1,6 @@
 using TalosSeccomp.Errors;
 
-namespace TalosSeccomp.Text;
+namespace TalosSeccomp.Formats;
 
 /// <summary>
 /// The engine's one PowerShell-style wildcard pattern (<c>*</c>, <c>?</c>, <c>[abc]</c>, <c>[a-z]</c>, backtick

@@ -1,8 +1,9 @@
 using TalosSeccomp.Errors;
+using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
 using Xunit;
 
-namespace TalosSeccomp.Tests.Profiles;
+namespace TalosSeccomp.Tests.MachineConfig;
 
 public class ProfileNameTests
 {

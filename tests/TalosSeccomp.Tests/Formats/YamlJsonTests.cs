@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.MachineConfig;
 using Xunit;
 
-namespace TalosSeccomp.Tests.MachineConfig;
+namespace TalosSeccomp.Tests.Formats;
 
 public class YamlJsonTests
 {

@@ -4,7 +4,7 @@ using TalosSeccomp.Talos.Deployment;
 using TalosSeccomp.Tests.MachineConfig;
 using Xunit;
 
-namespace TalosSeccomp.Tests.Deployment;
+namespace TalosSeccomp.Tests.Talos.Deployment;
 
 /// <summary>
 /// Random sequences of set/remove edits through the deployment engine against a fake node holding a multi-document
@@ -59,7 +59,7 @@ public sealed class SeccompProfileDeploymentPropertyTests : DeploymentTestBase
             bool changed;
             if (profile is null)
             {
-                var matched = model.Keys.Where(k => patterns.Any(p => TalosSeccomp.Text.Wildcard.Compile(p, ignoreCase: false).IsMatch(k))).ToList();
+                var matched = model.Keys.Where(k => patterns.Any(p => TalosSeccomp.Formats.Wildcard.Compile(p, ignoreCase: false).IsMatch(k))).ToList();
                 matched.ForEach(k => model.Remove(k));
                 changed = matched.Count > 0;
             }

@@ -6,7 +6,7 @@ using TalosSeccomp.Talos;
 using TalosSeccomp.Tests.Talos;
 using Xunit;
 
-namespace TalosSeccomp.Tests.AuditStreaming;
+namespace TalosSeccomp.Tests.Audit.Streaming;
 
 /// <summary>SeccompAuditStream against the in-process fake Talos endpoint (three nodes, Ed25519 mutual TLS).</summary>
 public sealed class SeccompAuditStreamTests : IAsyncLifetime

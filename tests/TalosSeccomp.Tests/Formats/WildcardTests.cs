@@ -1,7 +1,7 @@
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 using Xunit;
 
-namespace TalosSeccomp.Tests;
+namespace TalosSeccomp.Tests.Formats;
 
 public class WildcardTests
 {

@@ -17,7 +17,7 @@ namespace TalosSeccomp.Tests.MachineConfig;
 /// against the generator's own pieces of text and an independent YamlDotNet representation-model parse, never
 /// against the engine's parser: only the intended entries may change.
 /// </summary>
-public class SeccompProfilePatchPropertyTests
+public class MachineConfigSeccompEditorPropertyTests
 {
     private static readonly string[] NamePool = { "a.json", "b.json", "audit.json", "x-1.json", "y_2" };
 
@@ -45,11 +45,11 @@ public class SeccompProfilePatchPropertyTests
                 (1, self.Array[0, 3].Select(items => (JsonNode?)new JsonArray(items))),
                 (1, ObjectOf(self))));
 
-    private static readonly Gen<JsonObject> ProfileValue = ObjectOf(Value).Select(n => (JsonObject)n!);
+    private static readonly Gen<JsonObject> SeccompProfileDictionary = ObjectOf(Value).Select(n => (JsonObject)n!);
 
     private static readonly Gen<GenEntry> Entry = Gen.Select(
         Gen.OneOfConst(NamePool),
-        ProfileValue,
+        SeccompProfileDictionary,
         Gen.OneOfConst(string.Empty, "# lead comment\n", "\n# after a blank line\n", "# one\n# two\n"),
         Gen.OneOfConst(string.Empty, " # inline"),
         Gen.OneOfConst(string.Empty, "# inner comment\n"),
@@ -75,7 +75,7 @@ public class SeccompProfilePatchPropertyTests
         Entry.Array[0, 6],
         Gen.Select(Gen.Bool, Gen.Bool, Gen.Bool, (indentless, wideItems, profilesFirst) => (indentless, wideItems, profilesFirst)),
         Gen.Frequency(
-            (3, Gen.Select(Gen.OneOfConst(NamePool), ProfileValue, (n, v) => (Edit)new SetEdit(n, v))),
+            (3, Gen.Select(Gen.OneOfConst(NamePool), SeccompProfileDictionary, (n, v) => (Edit)new SetEdit(n, v))),
             (1, Gen.Int[0, 5].Select(i => (Edit)new SetSameEdit(i))),
             (2, Gen.OneOfConst("a.json", "*.json", "?.json", "[ab].json", "missing.json", "*", "y_?").Array[1, 3].Select(p => (Edit)new RemoveEdit(p)))),
         (options, before, after, layout, entries, style, edit) => new Scenario(options.bom, options.crlf, options.leading, options.step, before, after, layout, entries, style.indentless, style.wideItems, style.profilesFirst, edit));
@@ -92,12 +92,12 @@ public class SeccompProfilePatchPropertyTests
         var entries = scenario.EffectiveEntries;
         var expected = scenario.Expected(out var expectChange);
 
-        ConfigEdit edit = scenario.Edit switch
+        MachineConfigEdit edit = scenario.Edit switch
         {
-            SetEdit set => SeccompProfilePatch.Set(text, set.Name, (JsonObject)set.Value.DeepClone()),
-            SetSameEdit same when entries.Count > 0 => SeccompProfilePatch.Set(text, entries[same.Index % entries.Count].Name, (JsonObject)entries[same.Index % entries.Count].Value.DeepClone()),
-            SetSameEdit => SeccompProfilePatch.Set(text, "a.json", new JsonObject()),
-            RemoveEdit remove => SeccompProfilePatch.Remove(text, remove.Patterns),
+            SetEdit set => MachineConfigSeccompEditor.Set(text, set.Name, (JsonObject)set.Value.DeepClone()),
+            SetSameEdit same when entries.Count > 0 => MachineConfigSeccompEditor.Set(text, entries[same.Index % entries.Count].Name, (JsonObject)entries[same.Index % entries.Count].Value.DeepClone()),
+            SetSameEdit => MachineConfigSeccompEditor.Set(text, "a.json", new JsonObject()),
+            RemoveEdit remove => MachineConfigSeccompEditor.Remove(text, remove.Patterns),
             _ => throw new InvalidOperationException(),
         };
 
@@ -157,10 +157,10 @@ public class SeccompProfilePatchPropertyTests
         }
 
         // The engine reads back what it wrote, and a second identical set changes nothing.
-        Assert.Equal(expected.Select(e => e.Name), SeccompProfilePatch.ReadSeccompProfiles(newText).Select(e => e.Name));
+        Assert.Equal(expected.Select(e => e.Name), MachineConfigSeccompEditor.ReadSeccompProfiles(newText).Select(e => e.Name));
         if (scenario.Edit is SetEdit again)
         {
-            Assert.False(SeccompProfilePatch.Set(newText, again.Name, (JsonObject)again.Value.DeepClone()).Changed);
+            Assert.False(MachineConfigSeccompEditor.Set(newText, again.Name, (JsonObject)again.Value.DeepClone()).Changed);
         }
 
         Assert.Equal(newRegion.Length == region.Length && newRegion == region, !edit.Changed);

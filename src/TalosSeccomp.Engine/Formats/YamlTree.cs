@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace TalosSeccomp.MachineConfig;
+namespace TalosSeccomp.Formats;
 
 /// <summary>
 /// A YAML node read from parser events, with its exact position in the original text. Positions are what

@@ -4,7 +4,7 @@ using TalosSeccomp.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace TalosSeccomp.MachineConfig;
+namespace TalosSeccomp.Formats;
 
 /// <summary>
 /// Converts between YAML and <see cref="JsonNode"/> the way Talos does: scalars resolve as go-yaml v3 reads
