@@ -75,7 +75,28 @@ Describe 'ConvertFrom-SeccompAuditRecord' {
     It 'formats events as a table with the live-tail columns' {
         $text = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | Select-Object -First 1 | Format-Table | Out-String -Width 200
         $text | Should -Match 'Time \(UTC\)\s+Node\s+ProcessName\s+Syscall\s+Action\s+Arch'
+        # The date heads the events of each day; the rows keep the time of day with milliseconds.
+        $day = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | Select-Object -First 1 | ForEach-Object { $_.Time.UtcDateTime.ToString('yyyy-MM-dd') }
+        $text | Should -Match ('Date \(UTC\): ' + $day)
         $text | Should -Match '11:49:45.445\s+10.5.0.3\s+runc:\[2:INIT\]\s+close\s+Log\s+x86_64'
+    }
+
+    It 'heads each day of events with its date, within 80 columns' {
+        $now = [DateTimeOffset]::UtcNow
+        $stamp = '{0}.{1:000}' -f $now.ToUnixTimeSeconds(), $now.Millisecond
+        $today = "type=SECCOMP msg=audit($($stamp):42): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=7 comm=`"sh`" exe=`"/bin/sh`" sig=0 arch=c000003e syscall=83 compat=0 ip=0x7f code=0x7ffc0000"
+        $events = @($Guide) + $today | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue
+        $text = $events | Format-Table | Out-String -Width 80
+        $text | Should -Match ('Date \(UTC\): ' + $events[0].Time.UtcDateTime.ToString('yyyy-MM-dd'))
+        $text | Should -Match ('Date \(UTC\): ' + $now.UtcDateTime.ToString('yyyy-MM-dd'))
+        $text | Should -Match ([regex]::Escape($now.UtcDateTime.ToString('HH:mm:ss.fff', [cultureinfo]::InvariantCulture)) + '\s+sh\s+mkdir\s+Log\s+x86_64')
+        ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+    }
+
+    It 'filters by the action names New-SeccompRule takes' {
+        $events = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue
+        ($Guide | ConvertFrom-SeccompAuditRecord -Action SCMP_ACT_LOG -WarningAction SilentlyContinue) | Should -HaveCount @($events | Where-Object Action -eq 'Log').Count
+        $Guide | ConvertFrom-SeccompAuditRecord -Action Kill, Notify -WarningAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'has help with examples' {

@@ -43,6 +43,10 @@ Describe 'Get-TalosSeccompProfile' {
         $profile = Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name 'aud*' -Content
         $profile.Content | Should -BeExactly '{"defaultAction":"SCMP_ACT_LOG"}'
         $profile.ContentMatches | Should -BeTrue
+        $profile.ContentLength | Should -Be 32
+        $text = $profile | Out-String -Width 200
+        $text | Should -Match 'NODE\s+ID\s+VERSION\s+MATCHES\s+SIZE'
+        $text | Should -Match ([regex]::Escape($Info.nodes[0]) + '\s+audit\.json\s+\d+\s+yes\s+32')
     }
 
     It 'still returns the profiles to a reader and warns that the content needs os:admin' {

@@ -35,6 +35,15 @@ Describe 'Get-TalosNode' {
         $members | ForEach-Object { $_.Hostname | Should -Not -BeNullOrEmpty; $_.MachineType | Should -BeIn 'init', 'controlplane', 'worker' }
     }
 
+    It 'shows talosconfig nodes without blank member columns, and members with them' {
+        $text = Get-TalosNode -TalosConfig $Config | Out-String -Width 200
+        $text | Should -Match 'NODE\s+CONTEXT\s+ENDPOINT'
+        $text | Should -Not -Match 'HOSTNAME'
+        $members = Get-TalosNode -TalosConfig $Config -FromCluster
+        $members[0].PSObject.TypeNames[0] | Should -Be 'TalosSeccomp.Talos.TalosNode#ClusterMember'
+        ($members | Out-String -Width 200) | Should -Match 'NODE\s+HOSTNAME\s+MACHINE TYPE\s+OS\s+ADDRESSES'
+    }
+
     It 'reports a missing talosconfig with its own error id' {
         $missing = Join-Path $StateDir 'missing'
         Get-TalosNode -TalosConfig $missing -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

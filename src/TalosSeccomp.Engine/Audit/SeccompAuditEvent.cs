@@ -28,8 +28,8 @@ public enum SeccompAuditAction
     /// <summary>SECCOMP_RET_ERRNO (0x00050000): the syscall failed with an errno.</summary>
     Errno,
 
-    /// <summary>SECCOMP_RET_USER_NOTIF (0x7fc00000): a user-space supervisor was asked.</summary>
-    UserNotif,
+    /// <summary>SECCOMP_RET_USER_NOTIF (0x7fc00000, SCMP_ACT_NOTIFY): a user-space supervisor was asked.</summary>
+    Notify,
 
     /// <summary>SECCOMP_RET_TRACE (0x7ff00000): a ptrace tracer was notified.</summary>
     Trace,

@@ -40,6 +40,13 @@ public sealed class SeccompAuditFilter
             _actions = new bool[ActionNames.Length];
             foreach (var pattern in actionPatterns)
             {
+                // A profile action name (Kill, SCMP_ACT_ERRNO, ...) means the same here as in New-SeccompRule.
+                if (!pattern.HasWildcards && FromProfileAction(pattern.Pattern) is { } named)
+                {
+                    _actions[(int)named] = true;
+                    continue;
+                }
+
                 bool any = false;
                 for (int i = 0; i < ActionNames.Length; i++)
                 {
@@ -58,6 +65,22 @@ public sealed class SeccompAuditFilter
             }
         }
     }
+
+    /// <summary>The audit action a profile action (<see cref="Profiles.SeccompAction"/> spellings) is logged as; null for a name that is no profile action.</summary>
+    /// <param name="name">Allow, Log, Kill, KillThread, SCMP_ACT_NOTIFY, ... in any case.</param>
+    public static SeccompAuditAction? FromProfileAction(string name) =>
+        !Profiles.SeccompAction.TryNormalize(name, out var action) ? null : action switch
+        {
+            Profiles.SeccompAction.Allow => SeccompAuditAction.Allow,
+            Profiles.SeccompAction.Log => SeccompAuditAction.Log,
+            Profiles.SeccompAction.Trace => SeccompAuditAction.Trace,
+            Profiles.SeccompAction.Notify => SeccompAuditAction.Notify,
+            Profiles.SeccompAction.Errno => SeccompAuditAction.Errno,
+            Profiles.SeccompAction.Trap => SeccompAuditAction.Trap,
+            Profiles.SeccompAction.Kill or Profiles.SeccompAction.KillThread => SeccompAuditAction.KillThread,
+            Profiles.SeccompAction.KillProcess => SeccompAuditAction.KillProcess,
+            _ => null,
+        };
 
     /// <summary>True when the filter keeps every record.</summary>
     public bool IsEmpty => _processName.Length == 0 && _executable.Length == 0 && _syscall.Length == 0 && _actions is null;

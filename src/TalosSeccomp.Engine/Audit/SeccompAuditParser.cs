@@ -117,7 +117,7 @@ public static class SeccompAuditParser
         0x00000000u => SeccompAuditAction.KillThread,
         0x00030000u => SeccompAuditAction.Trap,
         0x00050000u => SeccompAuditAction.Errno,
-        0x7fc00000u => SeccompAuditAction.UserNotif,
+        0x7fc00000u => SeccompAuditAction.Notify,
         0x7ff00000u => SeccompAuditAction.Trace,
         0x7ffc0000u => SeccompAuditAction.Log,
         0x7fff0000u => SeccompAuditAction.Allow,

@@ -67,7 +67,8 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
 
         foreach (var member in members.OrderBy(m => m.Hostname, StringComparer.Ordinal))
         {
-            sink.Object(new TalosNode
+            // Members get the view with hostname, machine type, OS and addresses; talosconfig nodes have none of those.
+            var node = PSObject.AsPSObject(new TalosNode
             {
                 Node = member.Addresses.FirstOrDefault() ?? member.Hostname,
                 Endpoint = endpoints,
@@ -78,6 +79,8 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
                 MachineType = member.MachineType,
                 OperatingSystem = member.OperatingSystem,
             });
+            node.TypeNames.Insert(0, typeof(TalosNode).FullName + "#ClusterMember");
+            sink.Object(node);
         }
     }
 }

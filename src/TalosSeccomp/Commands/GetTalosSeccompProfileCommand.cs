@@ -83,7 +83,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
                 sink.Warning($"{node}: the profile '{profile.Name}' came without a YAML spec; its numbers were read from a protobuf Struct and may be rounded above 2^53.");
             }
 
-            sink.Object(profile);
+            sink.Object(Content ? WithContentView(profile) : profile);
         }
 
         foreach (var missing in (Name ?? []).Where(n => !Wildcard.Compile(n, ignoreCase: false).HasWildcards && profiles.All(p => p.Name != n)))
@@ -91,5 +91,13 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
             sink.Error(new TalosSeccompException("TalosSeccompProfileNotFound", ErrorKind.ObjectNotFound,
                 $"{node} has no seccomp profile named '{missing}'.", node));
         }
+    }
+
+    // -Content output gets its own default view (MATCHES, SIZE), picked by this extra type name.
+    private static PSObject WithContentView(TalosSeccompProfile profile)
+    {
+        var wrapped = PSObject.AsPSObject(profile);
+        wrapped.TypeNames.Insert(0, typeof(TalosSeccompProfile).FullName + "#Content");
+        return wrapped;
     }
 }

@@ -77,7 +77,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     [ArgumentCompleter(typeof(SyscallNameCompleter))]
     public string[]? Syscall { get; set; }
 
-    /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, UserNotif, Trace, Log, Allow or Unknown. Wildcards are allowed, for example Kill*.</summary>
+    /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, Notify, Trace, Log, Allow or Unknown. The names New-SeccompRule takes (Kill for KillThread, SCMP_ACT_* spellings) work too. Wildcards are allowed, for example Kill*.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

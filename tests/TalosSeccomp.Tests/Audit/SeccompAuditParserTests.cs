@@ -213,7 +213,7 @@ public class SeccompAuditParserTests
     [InlineData("0x30007", SeccompAuditAction.Trap)]       // data bits (kernels before 4.14 printed them)
     [InlineData("0x50000", SeccompAuditAction.Errno)]
     [InlineData("0x50026", SeccompAuditAction.Errno)]
-    [InlineData("0x7fc00000", SeccompAuditAction.UserNotif)]
+    [InlineData("0x7fc00000", SeccompAuditAction.Notify)]
     [InlineData("0x7ff00000", SeccompAuditAction.Trace)]
     [InlineData("0x7ff0ffff", SeccompAuditAction.Trace)]
     [InlineData("0x7ffc0000", SeccompAuditAction.Log)]
@@ -230,7 +230,7 @@ public class SeccompAuditParserTests
     [InlineData("errno-test", SeccompAuditAction.Errno)]
     [InlineData("trap-test", SeccompAuditAction.Trap)]
     [InlineData("trace-test", SeccompAuditAction.Trace)]
-    [InlineData("notif-test", SeccompAuditAction.UserNotif)]
+    [InlineData("notif-test", SeccompAuditAction.Notify)]
     [InlineData("errnodata", SeccompAuditAction.Errno)]
     public void RealRecordsOfEveryLoggedAction(string comm, SeccompAuditAction expected)
     {

@@ -50,6 +50,9 @@ public sealed class TalosSeccompProfile
     /// <summary>The profile file as read from the node (with -Content); null when not read.</summary>
     public string? Content { get; set; }
 
+    /// <summary>With -Content: the size of the file on the node in bytes; null when it was not read.</summary>
+    public int? ContentLength { get; set; }
+
     /// <summary>With -Content: whether the file matches <see cref="ExpectedContent"/> byte for byte; null when it could not be read.</summary>
     public bool? ContentMatches { get; set; }
 
@@ -98,6 +101,7 @@ public sealed class TalosSeccompProfile
     {
         ArgumentNullException.ThrowIfNull(file);
         Content = Encoding.UTF8.GetString(file);
+        ContentLength = file.Length;
         ContentMatches = file.AsSpan().SequenceEqual(GoJson.Serialize(Value));
         ContentError = null;
     }
