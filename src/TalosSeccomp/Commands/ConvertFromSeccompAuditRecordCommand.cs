@@ -1,8 +1,6 @@
-using TalosSeccomp.Commands.Completers;
-using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using TalosSeccomp.Audit;
+using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 
@@ -139,19 +137,5 @@ public sealed class ConvertFromSeccompAuditRecordCommand : TalosSeccompCmdlet
                 WriteWarning(loss!.ToString());
                 break;
         }
-    }
-}
-
-/// <summary>Completes seccomp audit action names (KillProcess, Errno, Log, …).</summary>
-public sealed class SeccompAuditActionCompleter : IArgumentCompleter
-{
-    /// <summary>Returns the action names that start with the word typed so far.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        return Enum.GetNames<SeccompAuditAction>()
-            .Where(name => name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-            .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, name));
     }
 }

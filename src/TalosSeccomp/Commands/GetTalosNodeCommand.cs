@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Talos;
 
 namespace TalosSeccomp.Commands;
@@ -29,14 +30,12 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
     [Parameter]
     public SwitchParameter FromCluster { get; set; }
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Get-TalosNode";
 
     /// <inheritdoc />
-    protected override bool ProcessNodesConcurrently => FromCluster;
+    private protected override bool ProcessNodesConcurrently => FromCluster;
 
     /// <inheritdoc />
-    protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
+    private protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
     {
         if (FromCluster)
         {
@@ -49,35 +48,17 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
     }
 
     /// <inheritdoc />
-    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
-        var settings = target.Settings;
-        var endpoints = settings.Endpoints.Select(e => e.ToString()).ToArray();
         if (!FromCluster)
         {
-            sink.Object(new TalosNode { Node = target.DisplayNode, Endpoint = endpoints, Context = settings.ContextName, TalosConfig = settings.ConfigPath });
+            sink.Object(TalosNodes.Configured(target.Settings, target.DisplayNode));
             return;
         }
 
-        var members = new List<TalosClusterMember>();
-        await foreach (var resource in target.Client.ListResourcesAsync(target.Node, TalosResources.ClusterNamespace, TalosResources.MemberType, cancellationToken).ConfigureAwait(false))
+        foreach (var member in await TalosNodes.ListClusterMembersAsync(target.Client, target.Settings, target.Node, cancellationToken).ConfigureAwait(false))
         {
-            members.Add(TalosResources.DecodeMember(resource, target.Node));
-        }
-
-        foreach (var member in members.OrderBy(m => m.Hostname, StringComparer.Ordinal))
-        {
-            sink.Object(new TalosNode
-            {
-                Node = member.Addresses.FirstOrDefault() ?? member.Hostname,
-                Endpoint = endpoints,
-                Context = settings.ContextName,
-                TalosConfig = settings.ConfigPath,
-                Hostname = member.Hostname,
-                Addresses = member.Addresses.ToArray(),
-                MachineType = member.MachineType,
-                OperatingSystem = member.OperatingSystem,
-            });
+            sink.Object(member);
         }
     }
 }

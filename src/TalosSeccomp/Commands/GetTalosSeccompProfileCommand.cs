@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos;
@@ -41,8 +42,6 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
     [Parameter]
     public SwitchParameter Content { get; set; }
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Get-TalosSeccompProfile";
 
     /// <inheritdoc />
     protected override void BeginProcessing()
@@ -63,7 +62,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
     }
 
     /// <inheritdoc />
-    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var node = target.DisplayNode;
         var profiles = await NodeSeccompProfiles.ListAsync(target.Client, target.Node, node, Name, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Talos;
 
 namespace TalosSeccomp.Commands;
@@ -24,11 +25,9 @@ namespace TalosSeccomp.Commands;
 [OutputType(typeof(TalosVersionInfo))]
 public sealed class GetTalosVersionCommand : TalosNodeCommandBase
 {
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Get-TalosVersion";
 
     /// <inheritdoc />
-    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var version = await target.Client.VersionAsync(target.Node, cancellationToken).ConfigureAwait(false);
         sink.Object(TalosVersionInfo.FromWire(target.DisplayNode, version));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos.Deployment;
 
@@ -36,8 +37,6 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     [SupportsWildcards]
     public string[] Name { get; set; } = [];
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Remove-TalosSeccompProfile";
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -89,7 +88,7 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     }
 
     /// <inheritdoc />
-    protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var names = _namesForAllNodes.Concat(target.Node is not null && _namesByNode.TryGetValue(target.Node, out var own) ? own : Enumerable.Empty<string>());
         return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false), cancellationToken);

@@ -4,6 +4,7 @@ using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Syscalls;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Commands;
 
@@ -95,9 +96,12 @@ public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
             {
                 ResolveNumber(number, architectures);
             }
-            else if (WildcardPattern.ContainsWildcardCharacters(value))
+            else if (CompilePattern(value) is not { } pattern)
             {
-                var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+                continue;
+            }
+            else if (pattern.HasWildcards)
+            {
                 foreach (var architecture in architectures)
                 {
                     foreach (var syscall in SyscallTables.GetSyscalls(architecture.Name))
@@ -116,6 +120,20 @@ public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
                     Write(() => SyscallTables.GetSyscall(architecture.Name, value.Trim()));
                 }
             }
+        }
+    }
+
+    /// <summary>The name as a case-insensitive pattern, or null (and an error) when it is no valid pattern.</summary>
+    private Wildcard? CompilePattern(string value)
+    {
+        try
+        {
+            return Wildcard.Compile(value, ignoreCase: true, target: value);
+        }
+        catch (TalosSeccompException ex)
+        {
+            WriteEngineError(ex);
+            return null;
         }
     }
 

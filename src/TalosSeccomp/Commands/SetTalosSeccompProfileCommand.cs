@@ -69,8 +69,6 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Set-TalosSeccompProfile";
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -121,7 +119,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     }
 
     /// <inheritdoc />
-    protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
+    private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
         DeployAsync(target, sink, _edits, ApplyOptions(PassThru), cancellationToken);
 
     private void AddEdit(string name, SeccompProfile profile)

@@ -1,7 +1,8 @@
-using TalosSeccomp.Commands.Completers;
 using System.Management.Automation;
 using TalosSeccomp.Audit;
 using TalosSeccomp.Audit.Streaming;
+using TalosSeccomp.Commands.Completers;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 
 namespace TalosSeccomp.Commands;

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using TalosSeccomp.Talos.Deployment;
 
-namespace TalosSeccomp.Commands;
+namespace TalosSeccomp.Commands.Infrastructure;
 
 /// <summary>
 /// Shared machinery of Set- and Remove-TalosSeccompProfile: the apply parameters, and per node the read, the
