@@ -19,7 +19,7 @@ public sealed class TalosNodesTests : IClassFixture<FakeTalosFixture>
         var members = await TalosNodes.ListClusterMembersAsync(client, settings, _fake.NodeAddresses[1]);
 
         var expected = _fake.Server.Nodes.Values.Select(n => n.Hostname).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(expected, members.Select(m => m.Hostname).ToList());
+        Assert.Equal(expected, members.Select(m => m.Hostname!).ToList());
         Assert.Equal(_fake.NodeAddresses.Order(), members.Select(m => m.Node).Order());
         Assert.All(members, m =>
         {
