@@ -6,9 +6,13 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Gets the Talos nodes of a talosconfig context, or the members of the cluster as a node sees them.</summary>
 /// <remarks>
-/// <para>Without -FromCluster, Get-TalosNode lists the nodes the context targets: the talosconfig 'nodes' (or -Node), and the endpoints when the context has no nodes. It makes no network call.</para>
-/// <para>With -FromCluster, it lists the cluster members (the Members.cluster.talos.dev resources in namespace 'cluster') as seen by one node: the first -Node, or the endpoint's own node. Members exist only when cluster discovery is enabled. Each member comes with its hostname, addresses, machine type and operating system.</para>
-/// <para>Every TalosNode carries its Endpoint, Context and TalosConfig, so piping it into another Talos cmdlet (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection.</para>
+/// <para>Without -FromCluster, Get-TalosNode lists the nodes the context targets: the talosconfig 'nodes' (or -Node),
+/// and the endpoints when the context has no nodes. It makes no network call.</para>
+/// <para>With -FromCluster, it lists the cluster members (the Members.cluster.talos.dev resources in namespace
+/// 'cluster') as seen by one node: the first -Node, or the endpoint's own node. Members exist only when cluster
+/// discovery is enabled. Each member comes with its hostname, addresses, machine type and operating system.</para>
+/// <para>Every TalosNode carries its Endpoint, Context and TalosConfig, so piping it into another Talos cmdlet
+/// (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode</code>

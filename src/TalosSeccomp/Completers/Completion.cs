@@ -47,7 +47,8 @@ internal static class Completion
         return text.Trim('"', '“', '”');
     }
 
-    /// <summary>The value as the completion text: bare when PowerShell reads it as one word, else single-quoted.</summary>
+    /// <summary>The value as the completion text: bare when PowerShell reads it as one word, else
+    /// single-quoted.</summary>
     internal static string Quote(string value) =>
         value.IndexOfAny(NeedsQuotes) >= 0 ? $"'{value.Replace("'", "''", StringComparison.Ordinal)}'" : value;
 

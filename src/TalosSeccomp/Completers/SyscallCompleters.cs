@@ -7,7 +7,8 @@ using TalosSeccomp.Syscalls;
 
 namespace TalosSeccomp.Commands.Completers;
 
-/// <summary>Completes architecture names: libseccomp names, or SCMP_ARCH_* names once the word starts with SCMP.</summary>
+/// <summary>Completes architecture names: libseccomp names, or SCMP_ARCH_* names once the word starts with
+/// SCMP.</summary>
 public sealed class SeccompArchitectureCompleter : IArgumentCompleter
 {
     /// <summary>Returns the architectures whose name matches the word typed so far.</summary>
@@ -20,7 +21,8 @@ public sealed class SeccompArchitectureCompleter : IArgumentCompleter
     }
 }
 
-/// <summary>Completes syscall names known on the architectures already given with -Architecture (default: x86_64 and aarch64).</summary>
+/// <summary>Completes syscall names known on the architectures already given with -Architecture (default: x86_64 and
+/// aarch64).</summary>
 public sealed class SyscallNameCompleter : IArgumentCompleter
 {
     /// <summary>Returns the syscall names that match the word typed so far, with their numbers as tooltips.</summary>

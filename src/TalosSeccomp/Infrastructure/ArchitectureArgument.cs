@@ -13,7 +13,8 @@ internal static class ArchitectureArgument
     /// <summary>
     /// The distinct architectures the values name, in the order named. A literal value that is no architecture is
     /// passed to <paramref name="unknown"/> as an <c>UnknownArchitecture</c> error, an unclosed bracket as an
-    /// <c>InvalidWildcardPattern</c> error (both skipped when it is null); a wildcard that matches nothing selects nothing.
+    /// <c>InvalidWildcardPattern</c> error (both skipped when it is null); a wildcard that matches nothing selects
+    /// nothing.
     /// </summary>
     internal static List<SeccompArchitecture> Expand(IEnumerable<string>? values, Action<TalosSeccompException>? unknown = null)
     {

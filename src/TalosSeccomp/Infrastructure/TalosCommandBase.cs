@@ -57,7 +57,8 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; } = 30;
 
-    /// <summary>How many nodes are called at the same time (default 16). Watch-TalosAudit applies it with -NoFollow; a followed watch keeps one stream open to every node.</summary>
+    /// <summary>How many nodes are called at the same time (default 16). Watch-TalosAudit applies it with -NoFollow; a
+    /// followed watch keeps one stream open to every node.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 16;

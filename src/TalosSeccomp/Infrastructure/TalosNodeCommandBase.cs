@@ -10,7 +10,8 @@ namespace TalosSeccomp.Commands.Infrastructure;
 /// several nodes, one result per node and one non-terminating error per failing node naming it.
 /// </summary>
 /// <remarks>
-/// Derived cmdlets implement <see cref="ProcessNodeAsync"/> (runs on a pool thread; write through the sink); the progress bar
+/// Derived cmdlets implement <see cref="ProcessNodeAsync"/> (runs on a pool thread; write through the sink); the
+/// progress bar
 /// is titled with the cmdlet's name.
 /// </remarks>
 public abstract class TalosNodeCommandBase : TalosCommandBase
