@@ -27,6 +27,17 @@ Describe 'The module''s help files' {
         $documented | Sort-Object | Should -Be @($Module.ExportedCmdlets.Keys | Sort-Object)
     }
 
+    It 'join the doc comments'' wrapped source lines into one line per paragraph' -Skip:$NoCmdlets {
+        [xml] $maml = Get-Content (Join-Path $ModulePath 'en-US/TalosSeccomp.dll-Help.xml') -Raw
+        $ns = [System.Xml.XmlNamespaceManager]::new($maml.NameTable)
+        $ns.AddNamespace('maml', 'http://schemas.microsoft.com/maml/2004/10')
+        $paragraphs = @($maml.SelectNodes('//maml:para', $ns) | ForEach-Object InnerText)
+        $paragraphs.Count | Should -BeGreaterThan 100
+        $paragraphs | Where-Object { $_ -match '\n|\s{2}|///' } | Should -BeNullOrEmpty
+        # The source wraps the longest paragraphs, so some run well past the width of one source line.
+        ($paragraphs | Measure-Object Length -Maximum).Maximum | Should -BeGreaterThan 200
+    }
+
     It 'do not include the XML doc files the MAML was made from' {
         Join-Path $ModulePath 'TalosSeccomp.xml' | Should -Not -Exist
         Get-ChildItem (Join-Path $ModulePath 'Dependencies') -Filter '*.xml' | Should -BeNullOrEmpty

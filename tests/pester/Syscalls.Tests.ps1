@@ -97,6 +97,18 @@ Describe 'Resolve-SeccompSyscall' {
             { Resolve-SeccompSyscall no_such_syscall -ErrorAction Stop } | Should -Throw -ErrorId 'SyscallNotFound,*'
         }
 
+        It 'writes InvalidWildcardPattern for an unclosed bracket in a name or an architecture, and keeps going' {
+            $result = Resolve-SeccompSyscall 'open[', read -Architecture 'x86[', x86_64 -ErrorVariable errors -ErrorAction SilentlyContinue
+            $result.Name | Should -Be 'read'
+            $result.Architecture | Should -Be 'x86_64'
+            $errors.Count | Should -Be 2
+            $errors | ForEach-Object {
+                $_.FullyQualifiedErrorId | Should -Be 'InvalidWildcardPattern,TalosSeccomp.Commands.ResolveSeccompSyscallCommand'
+                $_.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            }
+            $errors.TargetObject | Should -Be @('x86[', 'open[')
+        }
+
         It 'writes nothing and no error when a wildcard matches nothing' {
             Resolve-SeccompSyscall 'no_such*' -ErrorVariable errors | Should -BeNullOrEmpty
             $errors.Count | Should -Be 0

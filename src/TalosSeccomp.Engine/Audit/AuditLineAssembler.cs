@@ -49,7 +49,7 @@ public sealed class AuditLineAssembler
     internal int BufferCapacity => _bytes.Length;
 
     /// <summary>How many lines were cut because they exceeded <see cref="MaxLineLength"/>.</summary>
-    public long TruncatedLines { get; private set; }
+    internal long TruncatedLines { get; private set; }
 
     /// <summary>Adds the next chunk of the stream. Drain with <see cref="TryReadLine"/> before appending more, or complete lines accumulate.</summary>
     /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>

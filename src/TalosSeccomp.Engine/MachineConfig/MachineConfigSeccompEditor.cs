@@ -17,7 +17,7 @@ namespace TalosSeccomp.MachineConfig;
 /// user put it (with the comments above it), Talos treats an empty list exactly like a missing one, and the next
 /// set appends there again.
 /// </remarks>
-public static partial class MachineConfigSeccompEditor
+public static class MachineConfigSeccompEditor
 {
     /// <summary>Reads every <c>machine.seccompProfiles</c> entry of the config's v1alpha1 document, in order.</summary>
     /// <param name="configText">The whole multi-document config.</param>

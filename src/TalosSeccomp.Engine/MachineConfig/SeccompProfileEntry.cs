@@ -11,5 +11,5 @@ namespace TalosSeccomp.MachineConfig;
 public sealed record SeccompProfileEntry(string Name, JsonObject Value)
 {
     /// <summary>The profile JSON on one line, as shown in tables.</summary>
-    public string ValueJson => Value.ToJsonString();
+    internal string ValueJson => Value.ToJsonString();
 }

@@ -89,7 +89,7 @@ public sealed class SeccompProfile
         SeccompProfileReader.Parse(json, source, strict: false);
 
     /// <summary>Reads a profile from a JSON object (the value of a machine-config <c>seccompProfiles</c> entry); strict like <see cref="Parse"/>.</summary>
-    public static SeccompProfile FromJsonNode(JsonObject json, string? source = null) =>
+    internal static SeccompProfile FromJsonNode(JsonObject json, string? source = null) =>
         SeccompProfileReader.Read(json, source, strict: true);
 
     /// <summary>

@@ -36,7 +36,7 @@ public static partial class SyscallTables
     /// <summary>The libseccomp release the generated tables were taken from.</summary>
     public static string Source => GeneratedFrom;
 
-    // Facts sheet §13 (AUDIT_ARCH = EM | 64-bit 0x80000000 | little-endian 0x40000000). An entry without a
+    // AUDIT_ARCH = EM | 64-bit 0x80000000 | little-endian 0x40000000 (Linux include/uapi/linux/audit.h). An entry without a
     // generated table (libseccomp too old for it) is not offered.
     private static readonly SeccompArchitecture[] ArchitectureFacts =
     [

@@ -9,7 +9,7 @@ namespace TalosSeccomp.Talos;
 
 /// <summary>
 /// Gets the full multi-document config text out of a <c>MachineConfigs.config.talos.dev</c> resource, the way
-/// talosctl's <c>extractMachineConfigBody</c> does (facts sheet §9.3).
+/// talosctl's <c>extractMachineConfigBody</c> does (siderolabs/talos cmd/talosctl/cmd/talos/patch.go).
 /// </summary>
 public static class MachineConfigBody
 {

@@ -62,7 +62,7 @@ public sealed class TalosConnection : IDisposable
     public TalosEndpoint CurrentEndpoint => Settings.Endpoints[Volatile.Read(ref _preferredEndpoint)];
 
     /// <summary>TLS handshakes this connection completed (1 while the connection stays up).</summary>
-    public int HandshakeCount => Volatile.Read(ref _handshakes);
+    internal int HandshakeCount => Volatile.Read(ref _handshakes);
 
     /// <summary>The TLS version of the last handshake, e.g. "TLS 1.3".</summary>
     public string? TlsVersion { get; private set; }

@@ -4,9 +4,8 @@ namespace TalosSeccomp.Talos;
 /// Session-wide cache of open connections to Talos endpoints, keyed by (endpoint set, credentials), so
 /// every cmdlet call in a session reuses one TLS connection per endpoint set.
 /// </summary>
-public static partial class TalosConnectionPool
+public static class TalosConnectionPool
 {
-    private static readonly List<IDisposable> Open = new();
     private static readonly Dictionary<string, TalosConnection> ByIdentity = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -15,13 +14,12 @@ public static partial class TalosConnectionPool
     /// </summary>
     public static TalosConnection Get(TalosConnectionSettings settings)
     {
-        lock (Open)
+        lock (ByIdentity)
         {
             if (!ByIdentity.TryGetValue(settings.IdentityKey, out var connection))
             {
                 connection = new TalosConnection(settings);
                 ByIdentity[settings.IdentityKey] = connection;
-                Open.Add(connection);
             }
 
             return connection;
@@ -33,40 +31,19 @@ public static partial class TalosConnectionPool
     /// <param name="timeout">Deadline of each unary call and finite stream; null for <see cref="TalosClient.DefaultTimeout"/>.</param>
     public static TalosClient GetClient(TalosConnectionSettings settings, TimeSpan? timeout = null) => new(Get(settings), timeout);
 
-    /// <summary>Number of pooled connections.</summary>
-    public static int Count
-    {
-        get
-        {
-            lock (Open)
-            {
-                return ByIdentity.Count;
-            }
-        }
-    }
-
     /// <summary>Closes every pooled connection. Called when the module is removed.</summary>
     public static void CloseAll()
     {
-        IDisposable[] toClose;
-        lock (Open)
+        TalosConnection[] toClose;
+        lock (ByIdentity)
         {
-            toClose = Open.ToArray();
-            Open.Clear();
+            toClose = ByIdentity.Values.ToArray();
             ByIdentity.Clear();
         }
 
         foreach (var item in toClose)
         {
             item.Dispose();
-        }
-    }
-
-    internal static void Track(IDisposable connection)
-    {
-        lock (Open)
-        {
-            Open.Add(connection);
         }
     }
 }

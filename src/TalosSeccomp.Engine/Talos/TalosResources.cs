@@ -11,8 +11,9 @@ using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;
 namespace TalosSeccomp.Talos;
 
 /// <summary>
-/// COSI resource types and namespaces the module reads, and decoding of their specs (facts sheet §9):
-/// the MachineConfig body, SeccompProfile resources (YAML kept verbatim) and cluster Members.
+/// COSI resource types and namespaces the module reads, and decoding of their specs: the MachineConfig body,
+/// SeccompProfile resources (YAML kept verbatim) and cluster Members (siderolabs/talos
+/// pkg/machinery/resources/config/machine_config.go, cri/seccomp_profile.go, cluster/member.go).
 /// </summary>
 public static class TalosResources
 {

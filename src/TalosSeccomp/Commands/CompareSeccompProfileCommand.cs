@@ -7,8 +7,13 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Compares two seccomp profiles by meaning: syscalls, actions, conditions, architectures.</summary>
 /// <remarks>
-/// <para>Compare-SeccompProfile reports what the difference profile changes relative to the reference profile, one object per difference: the default action, defaultErrnoRet, architectures, flags, the notify listener, and per syscall whether a rule was added or removed (with the default action it falls to or came from), its action changed, or its argument conditions or errnoRet changed. Each syscall difference names the architectures it applies to (those of the profiles on which the syscall exists; x86_64 and aarch64 when a profile lists none).</para>
-/// <para>Both parameters take profile objects or paths of profile files. Key order, formatting and rule grouping do not count as differences; no output means the profiles behave the same.</para>
+/// <para>Compare-SeccompProfile reports what the difference profile changes relative to the reference profile, one
+/// object per difference: the default action, defaultErrnoRet, architectures, flags, the notify listener, and per
+/// syscall whether a rule was added or removed (with the default action it falls to or came from), its action changed,
+/// or its argument conditions or errnoRet changed. Each syscall difference names the architectures it applies to (those
+/// of the profiles on which the syscall exists; x86_64 and aarch64 when a profile lists none).</para>
+/// <para>Both parameters take profile objects or paths of profile files. Key order, formatting and rule grouping do not
+/// count as differences; no output means the profiles behave the same.</para>
 /// </remarks>
 /// <example>
 /// <code>Compare-SeccompProfile -ReferenceProfile ./v1.json -DifferenceProfile ./v2.json</code>
@@ -27,7 +32,8 @@ public sealed class CompareSeccompProfileCommand : TalosSeccompCmdlet
     [ValidateNotNull]
     public object ReferenceProfile { get; set; } = null!;
 
-    /// <summary>The profile whose changes are reported: a profile object or the path of a profile file; accepted from the pipeline.</summary>
+    /// <summary>The profile whose changes are reported: a profile object or the path of a profile file; accepted from
+    /// the pipeline.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ValidateNotNull]
     public object DifferenceProfile { get; set; } = null!;

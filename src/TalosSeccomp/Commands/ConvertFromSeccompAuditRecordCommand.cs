@@ -1,8 +1,6 @@
-using TalosSeccomp.Commands.Completers;
-using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using TalosSeccomp.Audit;
+using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 
@@ -10,10 +8,18 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Converts kernel seccomp audit records from saved logs into SeccompAuditEvent objects.</summary>
 /// <remarks>
-/// <para>ConvertFrom-SeccompAuditRecord reads text lines, such as the Talos auditd service log (type=SECCOMP msg=audit(...): ...), the output of talosctl dmesg with its node prefix, util-linux dmesg or journal output, and turns every seccomp audit record (type 1326) into a TalosSeccomp.Audit.SeccompAuditEvent object. Each object holds the time, node, process, executable, architecture, syscall name and the seccomp action.</para>
-/// <para>Lines that are not seccomp records are skipped. A line that looks like a seccomp record but cannot be parsed becomes a warning. So does a notice that the kernel dropped audit records (kauditd_printk_skb: N callbacks suppressed, audit_lost=N, backlog limit exceeded), because a recording built from that log is incomplete.</para>
-/// <para>The ProcessName, Executable, Syscall and Action parameters accept wildcards. They filter records before objects are created, so filtering large logs is fast. A line can hold several records separated by line breaks, so Get-Content -Raw works too.</para>
-/// <para>The node of each event comes from the line's talosctl prefix ("10.5.0.3: ..."). If the line has no prefix, the Node parameter supplies it.</para>
+/// <para>ConvertFrom-SeccompAuditRecord reads text lines, such as the Talos auditd service log (type=SECCOMP
+/// msg=audit(...): ...), the output of talosctl dmesg with its node prefix, util-linux dmesg or journal output, and
+/// turns every seccomp audit record (type 1326) into a TalosSeccomp.Audit.SeccompAuditEvent object. Each object holds
+/// the time, node, process, executable, architecture, syscall name and the seccomp action.</para>
+/// <para>Lines that are not seccomp records are skipped. A line that looks like a seccomp record but cannot be parsed
+/// becomes a warning. So does a notice that the kernel dropped audit records (kauditd_printk_skb: N callbacks
+/// suppressed, audit_lost=N, backlog limit exceeded), because a recording built from that log is incomplete.</para>
+/// <para>The ProcessName, Executable, Syscall and Action parameters accept wildcards. They filter records before
+/// objects are created, so filtering large logs is fast. A line can hold several records separated by line breaks, so
+/// Get-Content -Raw works too.</para>
+/// <para>The node of each event comes from the line's talosctl prefix ("10.5.0.3: ..."). If the line has no prefix, the
+/// Node parameter supplies it.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-Content ./auditd.log | ConvertFrom-SeccompAuditRecord -Node 10.5.0.3</code>
@@ -21,11 +27,13 @@ namespace TalosSeccomp.Commands;
 /// </example>
 /// <example>
 /// <code>talosctl -n 10.5.0.3 dmesg | ConvertFrom-SeccompAuditRecord -Action Kill* | Group-Object Syscall -NoElement</code>
-/// <para>Counts, by syscall, the calls that a seccomp profile killed on the node. Kernel lines that are not seccomp records are skipped.</para>
+/// <para>Counts, by syscall, the calls that a seccomp profile killed on the node. Kernel lines that are not seccomp
+/// records are skipped.</para>
 /// </example>
 /// <example>
 /// <code>Get-Content ./dmesg.txt | ConvertFrom-SeccompAuditRecord -ProcessName nginx -Action Log | Sort-Object Syscall -Unique | Select-Object Architecture, Syscall</code>
-/// <para>Lists the distinct syscalls that nginx made under a logging (SCMP_ACT_LOG) profile, which is the starting point of a least-privilege profile.</para>
+/// <para>Lists the distinct syscalls that nginx made under a logging (SCMP_ACT_LOG) profile, which is the starting
+/// point of a least-privilege profile.</para>
 /// </example>
 /// <example>
 /// <code>Get-Content ./auditd.log -Raw | ConvertFrom-SeccompAuditRecord -Syscall open*, execve -WarningVariable lost | Format-List</code>
@@ -41,7 +49,8 @@ public sealed class ConvertFromSeccompAuditRecordCommand : TalosSeccompCmdlet
     private long _malformed;
     private long _losses;
 
-    /// <summary>The log lines to convert: auditd log lines, Dmesg lines with or without the talosctl node prefix, or several lines in one string.</summary>
+    /// <summary>The log lines to convert: auditd log lines, Dmesg lines with or without the talosctl node prefix, or
+    /// several lines in one string.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [AllowEmptyString]
     [AllowEmptyCollection]
@@ -54,20 +63,24 @@ public sealed class ConvertFromSeccompAuditRecordCommand : TalosSeccompCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ProcessName { get; set; }
 
-    /// <summary>Keeps only records whose executable path matches one of these wildcard patterns. A record without an executable is matched as an empty string.</summary>
+    /// <summary>Keeps only records whose executable path matches one of these wildcard patterns. A record without an
+    /// executable is matched as an empty string.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Executable { get; set; }
 
-    /// <summary>Keeps only records whose syscall name matches one of these wildcard patterns. A syscall number that no table names is matched as its decimal number.</summary>
+    /// <summary>Keeps only records whose syscall name matches one of these wildcard patterns. A syscall number that no
+    /// table names is matched as its decimal number.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SyscallNameCompleter))]
     public string[]? Syscall { get; set; }
 
-    /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, Notify, Trace, Log, Allow or Unknown. The names New-SeccompRule takes (Kill for KillThread, SCMP_ACT_* spellings) work too. Wildcards are allowed, for example Kill*.</summary>
+    /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, Notify,
+    /// Trace, Log, Allow or Unknown. The names New-SeccompRule takes (Kill for KillThread, SCMP_ACT_* spellings) work
+    /// too. Wildcards are allowed, for example Kill*.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -139,19 +152,5 @@ public sealed class ConvertFromSeccompAuditRecordCommand : TalosSeccompCmdlet
                 WriteWarning(loss!.ToString());
                 break;
         }
-    }
-}
-
-/// <summary>Completes seccomp audit action names (KillProcess, Errno, Log, …).</summary>
-public sealed class SeccompAuditActionCompleter : IArgumentCompleter
-{
-    /// <summary>Returns the action names that start with the word typed so far.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        return Enum.GetNames<SeccompAuditAction>()
-            .Where(name => name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-            .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, name));
     }
 }

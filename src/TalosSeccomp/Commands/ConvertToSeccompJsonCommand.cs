@@ -6,7 +6,10 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Converts a seccomp profile to the JSON text a Talos node writes.</summary>
 /// <remarks>
-/// <para>ConvertTo-SeccompJson returns the profile as one string: by default exactly the content of /var/lib/kubelet/seccomp/profiles/&lt;name&gt; on a Talos node (Go json.Marshal: compact, keys sorted, &lt; &gt; &amp; escaped as \u003c \u003e \u0026, no trailing newline), so it can be compared with what a node holds. -Indent returns indented JSON for reading.</para>
+/// <para>ConvertTo-SeccompJson returns the profile as one string: by default exactly the content of
+/// /var/lib/kubelet/seccomp/profiles/&lt;name&gt; on a Talos node (Go json.Marshal: compact, keys sorted, &lt; &gt;
+/// &amp; escaped as \u003c \u003e \u0026, no trailing newline), so it can be compared with what a node holds. -Indent
+/// returns indented JSON for reading.</para>
 /// </remarks>
 /// <example>
 /// <code>New-SeccompProfile -DefaultAction Log | ConvertTo-SeccompJson</code>

@@ -5,10 +5,17 @@ using TalosSeccomp.Profiles;
 
 namespace TalosSeccomp.Commands;
 
-/// <summary>Produces the Kubernetes securityContext that makes a pod or container use a Talos seccomp profile.</summary>
+/// <summary>Produces the Kubernetes securityContext that makes a pod or container use a Talos seccomp
+/// profile.</summary>
 /// <remarks>
-/// <para>ConvertTo-SeccompSecurityContext writes the seccompProfile setting of type Localhost for a profile deployed on Talos nodes. The kubelet resolves localhostProfile relative to /var/lib/kubelet/seccomp and Talos writes profiles to its profiles/ subdirectory, so a profile named audit.json becomes localhostProfile: profiles/audit.json.</para>
-/// <para>By default it returns YAML text: for -Level Pod (the default) the spec: fragment of a pod, as in the Talos seccomp guide; for -Level Container the securityContext: block of a container entry. -AsObject returns an object instead, whose ToDictionary() gives the securityContext value for building manifests. Profile names bind from the pipeline by property name (Name), so profile objects from Import-SeccompProfile or Get-TalosSeccompProfile can be piped in.</para>
+/// <para>ConvertTo-SeccompSecurityContext writes the seccompProfile setting of type Localhost for a profile deployed on
+/// Talos nodes. The kubelet resolves localhostProfile relative to /var/lib/kubelet/seccomp and Talos writes profiles to
+/// its profiles/ subdirectory, so a profile named audit.json becomes localhostProfile: profiles/audit.json.</para>
+/// <para>By default it returns YAML text: for -Level Pod (the default) the spec: fragment of a pod, as in the Talos
+/// seccomp guide; for -Level Container the securityContext: block of a container entry. -AsObject returns an object
+/// instead, whose ToDictionary() gives the securityContext value for building manifests. Profile names bind from the
+/// pipeline by property name (Name), so profile objects from Import-SeccompProfile or Get-TalosSeccompProfile can be
+/// piped in.</para>
 /// </remarks>
 /// <example>
 /// <code>ConvertTo-SeccompSecurityContext -Name audit.json</code>
@@ -41,7 +48,8 @@ public sealed class ConvertToSeccompSecurityContextCommand : TalosSeccompCmdlet
     public string LocalhostProfile { get; set; } = string.Empty;
 
     /// <summary>Pod (spec.securityContext, the default) or Container (a container's securityContext).</summary>
-    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell load the
+    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell
+    /// load the
     /// engine while it scans the module, before the module's load context is hooked up.</remarks>
     [Parameter]
     [ValidateSet(nameof(SecurityContextLevel.Pod), nameof(SecurityContextLevel.Container))]

@@ -7,8 +7,13 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Writes a seccomp profile to a file, byte for byte as a Talos node would.</summary>
 /// <remarks>
-/// <para>Export-SeccompProfile writes exactly the bytes a Talos node writes to /var/lib/kubelet/seccomp/profiles/&lt;name&gt;: compact JSON, keys sorted, HTML characters escaped, no trailing newline. A file exported this way compares equal to the node's copy. Use -Indent for a file meant for people (indented, trailing newline).</para>
-/// <para>An existing file is replaced unless -NoClobber is given; a read-only file only with -Force. The file is written to a temporary name and moved into place, so a failure never leaves a half-written profile. -WhatIf shows what would be written without writing.</para>
+/// <para>Export-SeccompProfile writes exactly the bytes a Talos node writes to
+/// /var/lib/kubelet/seccomp/profiles/&lt;name&gt;: compact JSON, keys sorted, HTML characters escaped, no trailing
+/// newline. A file exported this way compares equal to the node's copy. Use -Indent for a file meant for people
+/// (indented, trailing newline).</para>
+/// <para>An existing file is replaced unless -NoClobber is given; a read-only file only with -Force. The file is
+/// written to a temporary name and moved into place, so a failure never leaves a half-written profile. -WhatIf shows
+/// what would be written without writing.</para>
 /// </remarks>
 /// <example>
 /// <code>New-SeccompProfile -DefaultAction Log | Export-SeccompProfile -Path ./audit.json</code>

@@ -1,13 +1,18 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Talos;
 
 namespace TalosSeccomp.Commands;
 
 /// <summary>Gets the Talos nodes of a talosconfig context, or the members of the cluster as a node sees them.</summary>
 /// <remarks>
-/// <para>Without -FromCluster, Get-TalosNode lists the nodes the context targets: the talosconfig 'nodes' (or -Node), and the endpoints when the context has no nodes. It makes no network call.</para>
-/// <para>With -FromCluster, it lists the cluster members (the Members.cluster.talos.dev resources in namespace 'cluster') as seen by one node: the first -Node, or the endpoint's own node. Members exist only when cluster discovery is enabled. Each member comes with its hostname, addresses, machine type and operating system.</para>
-/// <para>Every TalosNode carries its Endpoint, Context and TalosConfig, so piping it into another Talos cmdlet (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection.</para>
+/// <para>Without -FromCluster, Get-TalosNode lists the nodes the context targets: the talosconfig 'nodes' (or -Node),
+/// and the endpoints when the context has no nodes. It makes no network call.</para>
+/// <para>With -FromCluster, it lists the cluster members (the Members.cluster.talos.dev resources in namespace
+/// 'cluster') as seen by one node: the first -Node, or the endpoint's own node. Members exist only when cluster
+/// discovery is enabled. Each member comes with its hostname, addresses, machine type and operating system.</para>
+/// <para>Every TalosNode carries its Endpoint, Context and TalosConfig, so piping it into another Talos cmdlet
+/// (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode</code>
@@ -30,13 +35,10 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
     public SwitchParameter FromCluster { get; set; }
 
     /// <inheritdoc />
-    protected override string ProgressActivity => "Get-TalosNode";
+    private protected override bool ProcessNodesConcurrently => FromCluster;
 
     /// <inheritdoc />
-    protected override bool ProcessNodesConcurrently => FromCluster;
-
-    /// <inheritdoc />
-    protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
+    private protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
     {
         if (FromCluster)
         {
@@ -49,36 +51,18 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
     }
 
     /// <inheritdoc />
-    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
-        var settings = target.Settings;
-        var endpoints = settings.Endpoints.Select(e => e.ToString()).ToArray();
         if (!FromCluster)
         {
-            sink.Object(new TalosNode { Node = target.DisplayNode, Endpoint = endpoints, Context = settings.ContextName, TalosConfig = settings.ConfigPath });
+            sink.Object(TalosNodes.Configured(target.Settings, target.DisplayNode));
             return;
         }
 
-        var members = new List<TalosClusterMember>();
-        await foreach (var resource in target.Client.ListResourcesAsync(target.Node, TalosResources.ClusterNamespace, TalosResources.MemberType, cancellationToken).ConfigureAwait(false))
-        {
-            members.Add(TalosResources.DecodeMember(resource, target.Node));
-        }
-
-        foreach (var member in members.OrderBy(m => m.Hostname, StringComparer.Ordinal))
+        foreach (var member in await TalosNodes.ListClusterMembersAsync(target.Client, target.Settings, target.Node, cancellationToken).ConfigureAwait(false))
         {
             // Members get the view with hostname, machine type, OS and addresses; talosconfig nodes have none of those.
-            var node = PSObject.AsPSObject(new TalosNode
-            {
-                Node = member.Addresses.FirstOrDefault() ?? member.Hostname,
-                Endpoint = endpoints,
-                Context = settings.ContextName,
-                TalosConfig = settings.ConfigPath,
-                Hostname = member.Hostname,
-                Addresses = member.Addresses.ToArray(),
-                MachineType = member.MachineType,
-                OperatingSystem = member.OperatingSystem,
-            });
+            var node = PSObject.AsPSObject(member);
             node.TypeNames.Insert(0, typeof(TalosNode).FullName + "#ClusterMember");
             sink.Object(node);
         }

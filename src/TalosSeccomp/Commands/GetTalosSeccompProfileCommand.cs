@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos;
@@ -7,12 +8,24 @@ using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Commands;
 
-/// <summary>Gets the seccomp profiles configured on Talos nodes, and optionally checks the files the nodes wrote.</summary>
+/// <summary>Gets the seccomp profiles configured on Talos nodes, and optionally checks the files the nodes
+/// wrote.</summary>
 /// <remarks>
-/// <para>Get-TalosSeccompProfile lists the SeccompProfiles.cri.talos.dev resources in namespace cri of each node (COSI List; the os:reader role is enough), as talosctl get seccompprofiles does, and returns one TalosSeccompProfile per profile: Node, Namespace, Type, Id, Version, Name, the typed Profile, the exact Value and LocalhostProfile (profiles/NAME), so the objects pipe into ConvertTo-SeccompSecurityContext and Remove-TalosSeccompProfile. The profile is decoded from the resource's YAML spec, so numbers such as argument values up to 2^64-1 come back exactly (the resource's protobuf Struct would turn them into doubles).</para>
-/// <para>-Name filters by name with wildcards (case-sensitive, like the file names). A name without wildcards that a node does not have gives an error naming the node.</para>
-/// <para>-Content also reads /var/lib/kubelet/seccomp/profiles/NAME from each node (MachineService.Read, which needs the os:admin role) and sets ContentMatches to whether the file is byte for byte what the node should write for the configured value (compact JSON with sorted keys), so drift between the config and the files shows. Without the admin role the command says so in a warning and still returns the profiles, with ContentError explaining why the content is missing.</para>
-/// <para>Nodes come from -Node, from the pipeline (Get-TalosNode), or from the talosconfig context, and are asked concurrently.</para>
+/// <para>Get-TalosSeccompProfile lists the SeccompProfiles.cri.talos.dev resources in namespace cri of each node (COSI
+/// List; the os:reader role is enough), as talosctl get seccompprofiles does, and returns one TalosSeccompProfile per
+/// profile: Node, Namespace, Type, Id, Version, Name, the typed Profile, the exact Value and LocalhostProfile
+/// (profiles/NAME), so the objects pipe into ConvertTo-SeccompSecurityContext and Remove-TalosSeccompProfile. The
+/// profile is decoded from the resource's YAML spec, so numbers such as argument values up to 2^64-1 come back exactly
+/// (the resource's protobuf Struct would turn them into doubles).</para>
+/// <para>-Name filters by name with wildcards (case-sensitive, like the file names). A name without wildcards that a
+/// node does not have gives an error naming the node.</para>
+/// <para>-Content also reads /var/lib/kubelet/seccomp/profiles/NAME from each node (MachineService.Read, which needs
+/// the os:admin role) and sets ContentMatches to whether the file is byte for byte what the node should write for the
+/// configured value (compact JSON with sorted keys), so drift between the config and the files shows. Without the admin
+/// role the command says so in a warning and still returns the profiles, with ContentError explaining why the content
+/// is missing.</para>
+/// <para>Nodes come from -Node, from the pipeline (Get-TalosNode), or from the talosconfig context, and are asked
+/// concurrently.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosSeccompProfile</code>
@@ -24,25 +37,26 @@ namespace TalosSeccomp.Commands;
 /// </example>
 /// <example>
 /// <code>Get-TalosSeccompProfile -Node 10.5.0.3 -Name audit.json | ConvertTo-SeccompSecurityContext</code>
-/// <para>Writes the pod securityContext that uses the profile: type Localhost, localhostProfile profiles/audit.json.</para>
+/// <para>Writes the pod securityContext that uses the profile: type Localhost, localhostProfile
+/// profiles/audit.json.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "TalosSeccompProfile")]
 [OutputType(typeof(TalosSeccompProfile))]
 public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
 {
-    /// <summary>Names of the profiles to get; wildcards (*, ?, [a-z]) match several. All profiles when omitted.</summary>
+    /// <summary>Names of the profiles to get; wildcards (*, ?, [a-z]) match several. All profiles when
+    /// omitted.</summary>
     [Parameter(Position = 0)]
     [Alias("ProfileName", "Id")]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[]? Name { get; set; }
 
-    /// <summary>Also read each profile file from the node (needs os:admin) and report in ContentMatches whether it matches the configured value byte for byte.</summary>
+    /// <summary>Also read each profile file from the node (needs os:admin) and report in ContentMatches whether it
+    /// matches the configured value byte for byte.</summary>
     [Parameter]
     public SwitchParameter Content { get; set; }
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Get-TalosSeccompProfile";
 
     /// <inheritdoc />
     protected override void BeginProcessing()
@@ -63,7 +77,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
     }
 
     /// <inheritdoc />
-    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var node = target.DisplayNode;
         var profiles = await NodeSeccompProfiles.ListAsync(target.Client, target.Node, node, Name, cancellationToken).ConfigureAwait(false);

@@ -1,12 +1,16 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Talos;
 
 namespace TalosSeccomp.Commands;
 
 /// <summary>Gets the Talos version of nodes.</summary>
 /// <remarks>
-/// <para>Get-TalosVersion calls MachineService.Version on every target node at once (up to -ThrottleLimit in flight) and returns one TalosVersionInfo per node: tag, commit, architecture, platform, Go version and build time. A node that fails gives one error naming it; the others still answer.</para>
-/// <para>Calls in one PowerShell session share one TLS connection per endpoint set, so repeated calls skip the handshake.</para>
+/// <para>Get-TalosVersion calls MachineService.Version on every target node at once (up to -ThrottleLimit in flight)
+/// and returns one TalosVersionInfo per node: tag, commit, architecture, platform, Go version and build time. A node
+/// that fails gives one error naming it; the others still answer.</para>
+/// <para>Calls in one PowerShell session share one TLS connection per endpoint set, so repeated calls skip the
+/// handshake.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosVersion -Node 10.5.0.2, 10.5.0.3</code>
@@ -24,11 +28,9 @@ namespace TalosSeccomp.Commands;
 [OutputType(typeof(TalosVersionInfo))]
 public sealed class GetTalosVersionCommand : TalosNodeCommandBase
 {
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Get-TalosVersion";
 
     /// <inheritdoc />
-    protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override async Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var version = await target.Client.VersionAsync(target.Node, cancellationToken).ConfigureAwait(false);
         sink.Object(TalosVersionInfo.FromWire(target.DisplayNode, version));

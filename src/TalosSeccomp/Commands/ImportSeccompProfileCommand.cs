@@ -8,8 +8,12 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Reads seccomp profiles from JSON files or text.</summary>
 /// <remarks>
-/// <para>Import-SeccompProfile parses OCI/containerd seccomp profiles (and Docker ones: their extra keys are kept) into profile objects. Every key is kept, including ones the OCI spec does not define, and numbers stay exact up to 18446744073709551615, so Import-SeccompProfile followed by Export-SeccompProfile loses nothing.</para>
-/// <para>Parsing is strict: malformed JSON, a value of the wrong type, or an unknown action, operator, architecture or flag is an error naming the file and the JSON path (line and position for syntax errors). To list every problem of a broken file at once, use Test-SeccompProfile -Path.</para>
+/// <para>Import-SeccompProfile parses OCI/containerd seccomp profiles (and Docker ones: their extra keys are kept) into
+/// profile objects. Every key is kept, including ones the OCI spec does not define, and numbers stay exact up to
+/// 18446744073709551615, so Import-SeccompProfile followed by Export-SeccompProfile loses nothing.</para>
+/// <para>Parsing is strict: malformed JSON, a value of the wrong type, or an unknown action, operator, architecture or
+/// flag is an error naming the file and the JSON path (line and position for syntax errors). To list every problem of a
+/// broken file at once, use Test-SeccompProfile -Path.</para>
 /// <para>The profile's Name is set to the file name, which is the name it would have on a node.</para>
 /// </remarks>
 /// <example>
@@ -37,7 +41,8 @@ public sealed class ImportSeccompProfileCommand : TalosSeccompCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Paths of profile files, used exactly as written (no wildcards). FileInfo objects bind here through their PSPath.</summary>
+    /// <summary>Paths of profile files, used exactly as written (no wildcards). FileInfo objects bind here through
+    /// their PSPath.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]

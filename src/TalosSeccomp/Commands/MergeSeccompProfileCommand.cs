@@ -8,16 +8,24 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Merges several seccomp profiles into one.</summary>
 /// <remarks>
-/// <para>Merge-SeccompProfile collects every profile from the pipeline (or -Path) and outputs one profile holding the rules of all of them: a syscall one profile has a rule for keeps that rule. Architectures and flags are combined.</para>
-/// <para>Where the profiles give the same syscall (with the same argument conditions) different actions, or have different default actions, -Strategy decides: Strict (the default) takes the more restrictive action, Permissive the less restrictive, in the order Allow, Log, Trace/Notify, Errno/Trap, KillThread, KillProcess (from permissive to strict). Every such conflict is written as a warning naming the syscall, the competing actions and the profiles.</para>
+/// <para>Merge-SeccompProfile collects every profile from the pipeline (or -Path) and outputs one profile holding the
+/// rules of all of them: a syscall one profile has a rule for keeps that rule. Architectures and flags are
+/// combined.</para>
+/// <para>Where the profiles give the same syscall (with the same argument conditions) different actions, or have
+/// different default actions, -Strategy decides: Strict (the default) takes the more restrictive action, Permissive the
+/// less restrictive, in the order Allow, Log, Trace/Notify, Errno/Trap, KillThread, KillProcess (from permissive to
+/// strict). Every such conflict is written as a warning naming the syscall, the competing actions and the
+/// profiles.</para>
 /// </remarks>
 /// <example>
 /// <code>Import-SeccompProfile ./recorded/*.json | Merge-SeccompProfile -Strategy Permissive | Export-SeccompProfile ./app.json</code>
-/// <para>Combines profiles recorded on several nodes into one, letting a syscall run if any recording allowed it.</para>
+/// <para>Combines profiles recorded on several nodes into one, letting a syscall run if any recording allowed
+/// it.</para>
 /// </example>
 /// <example>
 /// <code>Merge-SeccompProfile -Path ./base.json, ./hardening.json -WarningVariable conflicts</code>
-/// <para>Adds hardening rules to a base profile; where they disagree the stricter rule wins and $conflicts lists the cases.</para>
+/// <para>Adds hardening rules to a base profile; where they disagree the stricter rule wins and $conflicts lists the
+/// cases.</para>
 /// </example>
 [Cmdlet(VerbsData.Merge, "SeccompProfile", DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(SeccompProfile))]
@@ -25,8 +33,10 @@ public sealed class MergeSeccompProfileCommand : ProfileSourceCommand
 {
     private readonly List<SeccompProfile> _profiles = [];
 
-    /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less restrictive.</summary>
-    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell load the
+    /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less
+    /// restrictive.</summary>
+    /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell
+    /// load the
     /// engine while it scans the module, before the module's load context is hooked up.</remarks>
     [Parameter]
     [ValidateSet(nameof(SeccompMergeStrategy.Strict), nameof(SeccompMergeStrategy.Permissive))]

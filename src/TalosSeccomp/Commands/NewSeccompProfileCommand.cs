@@ -10,13 +10,23 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Creates a seccomp profile from a default action and rules, or from recorded seccomp audit events.</summary>
 /// <remarks>
-/// <para>New-SeccompProfile builds the profile object the other cmdlets take: export it with Export-SeccompProfile, check it with Test-SeccompProfile, or deploy it to nodes. Its JSON (ConvertTo-SeccompJson) is exactly what a Talos node writes to /var/lib/kubelet/seccomp/profiles/&lt;name&gt;.</para>
-/// <para>With -FromAuditEvent it records a least-privilege profile: every syscall seen in the piped SeccompAuditEvent objects (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord) is allowed, named from the record's own architecture; the architectures are the ABIs seen; everything else gets -DefaultAction (Errno when omitted). -BaseProfile merges the recording into an existing profile. -Verbose prints what was seen (process, syscall, count). Run the workload under the audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall it makes is logged.</para>
-/// <para>-AllowSyscall is a shorthand for one Allow rule (names sorted); rules from -Rule or the pipeline follow it in order. Actions, architectures and flags accept short names (Log, x86_64, Tsync) or the SCMP_*/SECCOMP_* spellings and are stored in the latter.</para>
+/// <para>New-SeccompProfile builds the profile object the other cmdlets take: export it with Export-SeccompProfile,
+/// check it with Test-SeccompProfile, or deploy it to nodes. Its JSON (ConvertTo-SeccompJson) is exactly what a Talos
+/// node writes to /var/lib/kubelet/seccomp/profiles/&lt;name&gt;.</para>
+/// <para>With -FromAuditEvent it records a least-privilege profile: every syscall seen in the piped SeccompAuditEvent
+/// objects (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord) is allowed, named from the record's own
+/// architecture; the architectures are the ABIs seen; everything else gets -DefaultAction (Errno when omitted).
+/// -BaseProfile merges the recording into an existing profile. -Verbose prints what was seen (process, syscall, count).
+/// Run the workload under the audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall
+/// it makes is logged.</para>
+/// <para>-AllowSyscall is a shorthand for one Allow rule (names sorted); rules from -Rule or the pipeline follow it in
+/// order. Actions, architectures and flags accept short names (Log, x86_64, Tsync) or the SCMP_*/SECCOMP_* spellings
+/// and are stored in the latter.</para>
 /// </remarks>
 /// <example>
 /// <code>New-SeccompProfile -DefaultAction Log | ConvertTo-SeccompJson</code>
-/// <para>Creates the audit profile from the Talos seccomp guide, which logs every syscall: {"defaultAction":"SCMP_ACT_LOG"}.</para>
+/// <para>Creates the audit profile from the Talos seccomp guide, which logs every syscall:
+/// {"defaultAction":"SCMP_ACT_LOG"}.</para>
 /// </example>
 /// <example>
 /// <code>New-SeccompProfile -DefaultAction Errno -Architecture x86_64, aarch64 -AllowSyscall read, write, execve, exit_group, futex, rt_sigreturn, rt_sigprocmask</code>
@@ -28,7 +38,8 @@ namespace TalosSeccomp.Commands;
 /// </example>
 /// <example>
 /// <code>Watch-TalosAudit -Node 10.5.0.3 -Duration 00:05:00 -ProcessName myapp | New-SeccompProfile -FromAuditEvent -Name myapp.json</code>
-/// <para>Records five minutes of myapp's syscalls on one node and turns them into an allow-list profile whose default action is Errno.</para>
+/// <para>Records five minutes of myapp's syscalls on one node and turns them into an allow-list profile whose default
+/// action is Errno.</para>
 /// </example>
 /// <example>
 /// <code>Get-Content ./audit.log | ConvertFrom-SeccompAuditRecord | New-SeccompProfile -FromAuditEvent -BaseProfile (Import-SeccompProfile ./base.json) -Verbose</code>
@@ -47,7 +58,8 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
     private readonly List<SeccompRule> _rules = [];
     private readonly SeccompProfileRecorder _recorder = new();
 
-    /// <summary>The action for syscalls no rule matches: Allow, Log, Errno, Trap, Trace, Kill, KillThread, KillProcess or SCMP_ACT_*. With -FromAuditEvent it defaults to Errno.</summary>
+    /// <summary>The action for syscalls no rule matches: Allow, Log, Errno, Trap, Trace, Kill, KillThread, KillProcess
+    /// or SCMP_ACT_*. With -FromAuditEvent it defaults to Errno.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ManualSet)]
     [Parameter(Position = 0, ParameterSetName = AuditSet)]
     [ArgumentCompleter(typeof(SeccompActionCompleter))]
@@ -59,7 +71,8 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
     [Parameter(ParameterSetName = AuditSet)]
     public uint DefaultErrnoRet { get; set; }
 
-    /// <summary>Architectures the filter covers (x86_64, aarch64, ...); omit for the node's native architecture.</summary>
+    /// <summary>Architectures the filter covers (x86_64, aarch64, ...); omit for the node's native
+    /// architecture.</summary>
     [Parameter(ParameterSetName = ManualSet)]
     [ArgumentCompleter(typeof(SeccompArchitectureCompleter))]
     [ValidateNotNullOrEmpty]
@@ -94,12 +107,14 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
     [Parameter(Mandatory = true, ParameterSetName = AuditSet)]
     public SwitchParameter FromAuditEvent { get; set; }
 
-    /// <summary>Seccomp audit events (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord); usually piped in.</summary>
+    /// <summary>Seccomp audit events (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord); usually piped
+    /// in.</summary>
     [Parameter(ParameterSetName = AuditSet, ValueFromPipeline = true)]
     [Alias("InputObject")]
     public SeccompAuditEvent[] AuditEvent { get; set; } = [];
 
-    /// <summary>A profile to merge the recording into: its rules are kept, and every recorded syscall is allowed.</summary>
+    /// <summary>A profile to merge the recording into: its rules are kept, and every recorded syscall is
+    /// allowed.</summary>
     [Parameter(ParameterSetName = AuditSet)]
     public SeccompProfile? BaseProfile { get; set; }
 

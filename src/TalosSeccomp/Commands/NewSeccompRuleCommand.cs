@@ -8,11 +8,18 @@ using TalosSeccomp.Syscalls;
 
 namespace TalosSeccomp.Commands;
 
-/// <summary>Creates a seccomp rule: an action for one or more syscalls, optionally only when argument conditions hold.</summary>
+/// <summary>Creates a seccomp rule: an action for one or more syscalls, optionally only when argument conditions
+/// hold.</summary>
 /// <remarks>
-/// <para>New-SeccompRule builds one entry of a profile's syscalls list. Pass the rules to New-SeccompProfile -Rule, or pipe them into it.</para>
-/// <para>Actions accept the short names (Allow, Log, Errno, Trap, Trace, Notify, Kill, KillThread, KillProcess) or the SCMP_ACT_* spelling, in any case. Argument conditions are hashtables with the keys Index (0 to 5), Value, optional ValueTwo (for MaskedEqual) and Op (Equal/EQ/SCMP_CMP_EQ, NotEqual, LessThan, LessOrEqual, GreaterThan, GreaterOrEqual, MaskedEqual; default Equal). Values are unsigned 64-bit integers, decimal or as '0x' hex strings.</para>
-/// <para>Syscall names unknown on every architecture produce a warning: runc skips them, so the rule would do nothing for them.</para>
+/// <para>New-SeccompRule builds one entry of a profile's syscalls list. Pass the rules to New-SeccompProfile -Rule, or
+/// pipe them into it.</para>
+/// <para>Actions accept the short names (Allow, Log, Errno, Trap, Trace, Notify, Kill, KillThread, KillProcess) or the
+/// SCMP_ACT_* spelling, in any case. Argument conditions are hashtables with the keys Index (0 to 5), Value, optional
+/// ValueTwo (for MaskedEqual) and Op (Equal/EQ/SCMP_CMP_EQ, NotEqual, LessThan, LessOrEqual, GreaterThan,
+/// GreaterOrEqual, MaskedEqual; default Equal). Values are unsigned 64-bit integers, decimal or as '0x' hex
+/// strings.</para>
+/// <para>Syscall names unknown on every architecture produce a warning: runc skips them, so the rule would do nothing
+/// for them.</para>
 /// </remarks>
 /// <example>
 /// <code>New-SeccompRule -Name read, write, close -Action Allow</code>
@@ -37,17 +44,20 @@ public sealed class NewSeccompRuleCommand : TalosSeccompCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
-    /// <summary>The action when the syscall is called: Allow, Log, Errno, Trap, Trace, Notify, Kill, KillThread, KillProcess or SCMP_ACT_*.</summary>
+    /// <summary>The action when the syscall is called: Allow, Log, Errno, Trap, Trace, Notify, Kill, KillThread,
+    /// KillProcess or SCMP_ACT_*.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SeccompActionCompleter))]
     [ValidateNotNullOrEmpty]
     public string Action { get; set; } = string.Empty;
 
-    /// <summary>The errno an Errno rule returns (default EPERM), or the value a Trace rule passes to the tracer.</summary>
+    /// <summary>The errno an Errno rule returns (default EPERM), or the value a Trace rule passes to the
+    /// tracer.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public uint ErrnoRet { get; set; }
 
-    /// <summary>Argument conditions, each a hashtable such as @{ Index = 0; Value = 1; Op = 'EQ' }; all must hold for the rule to match.</summary>
+    /// <summary>Argument conditions, each a hashtable such as @{ Index = 0; Value = 1; Op = 'EQ' }; all must hold for
+    /// the rule to match.</summary>
     [Parameter]
     [Alias("Arguments")]
     public IDictionary[] Argument { get; set; } = [];

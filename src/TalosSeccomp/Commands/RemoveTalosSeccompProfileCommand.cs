@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos.Deployment;
 
@@ -6,9 +7,19 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Removes seccomp profiles from Talos nodes by name, and changes nothing else in their config.</summary>
 /// <remarks>
-/// <para>Remove-TalosSeccompProfile removes every machine.seccompProfiles entry whose name matches -Name (wildcards, case-sensitive like the file names) from each node's machine config, by the same read–modify–write as Set-TalosSeccompProfile: every other document and field, comments included, comes back byte for byte, and the whole config is applied with an explicit mode (Auto by default; never a reboot). The node then deletes the profile files. Removing the last profile leaves seccompProfiles: [] in place.</para>
-/// <para>It is idempotent: a name that matches nothing is not an error; the node's result says Unchanged and nothing is sent. -WhatIf shows per node the entries that would go; -Confirm asks per node; -DryRun lets the node check the change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are gone.</para>
-/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the edit redone when another writer changed the config, but a write in the last round trip before the apply can still be overwritten.</para>
+/// <para>Remove-TalosSeccompProfile removes every machine.seccompProfiles entry whose name matches -Name (wildcards,
+/// case-sensitive like the file names) from each node's machine config, by the same read–modify–write as
+/// Set-TalosSeccompProfile: every other document and field, comments included, comes back byte for byte, and the whole
+/// config is applied with an explicit mode (Auto by default; never a reboot). The node then deletes the profile files.
+/// Removing the last profile leaves seccompProfiles: [] in place.</para>
+/// <para>It is idempotent: a name that matches nothing is not an error; the node's result says Unchanged and nothing is
+/// sent. -WhatIf shows per node the entries that would go; -Confirm asks per node; -DryRun lets the node check the
+/// change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are
+/// gone.</para>
+/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role
+/// is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the
+/// edit redone when another writer changed the config, but a write in the last round trip before the apply can still be
+/// overwritten.</para>
 /// </remarks>
 /// <example>
 /// <code>Remove-TalosSeccompProfile -Name audit.json -Node 10.5.0.2, 10.5.0.3</code>
@@ -20,7 +31,8 @@ namespace TalosSeccomp.Commands;
 /// </example>
 /// <example>
 /// <code>Get-TalosNode | Remove-TalosSeccompProfile -Name '*.tmp.json' -Wait -Confirm:$false</code>
-/// <para>Removes every profile ending in .tmp.json from the nodes of the current context, without prompting, and waits until the nodes' resources are gone.</para>
+/// <para>Removes every profile ending in .tmp.json from the nodes of the current context, without prompting, and waits
+/// until the nodes' resources are gone.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Remove, "TalosSeccompProfile", SupportsShouldProcess = true)]
 [OutputType(typeof(SeccompProfileChange))]
@@ -29,15 +41,14 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     private readonly List<string> _namesForAllNodes = new();
     private readonly Dictionary<string, List<string>> _namesByNode = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Names of the profiles to remove; wildcards (*, ?, [a-z]) match several. Case-sensitive, like the file names on the node.</summary>
+    /// <summary>Names of the profiles to remove; wildcards (*, ?, [a-z]) match several. Case-sensitive, like the file
+    /// names on the node.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ProfileName", "Id")]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Name { get; set; } = [];
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Remove-TalosSeccompProfile";
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -89,7 +100,7 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     }
 
     /// <inheritdoc />
-    protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var names = _namesForAllNodes.Concat(target.Node is not null && _namesByNode.TryGetValue(target.Node, out var own) ? own : Enumerable.Empty<string>());
         return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false), cancellationToken);

@@ -4,22 +4,28 @@ using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Syscalls;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Commands;
 
-/// <summary>Resolves syscall names to numbers and numbers to names on one or more architectures, as libseccomp does.</summary>
+/// <summary>Resolves syscall names to numbers and numbers to names on one or more architectures, as libseccomp
+/// does.</summary>
 /// <remarks>
 /// <para>Resolve-SeccompSyscall looks syscalls up in the tables TalosSeccomp carries for every architecture libseccomp
 /// knows (x86_64, aarch64, x32, x86, arm, riscv64, ppc64le, s390x, the MIPS and PA-RISC ABIs, ...). The tables were
-/// generated from libseccomp's scmp_sys_resolver, so the answers are the ones seccomp profiles and audit records use.</para>
+/// generated from libseccomp's scmp_sys_resolver, so the answers are the ones seccomp profiles and audit records
+/// use.</para>
 /// <para>By default it answers for x86_64 and aarch64, the architectures Talos Linux runs on. Use -Architecture to name
 /// others, by libseccomp name (x32), profile name (SCMP_ARCH_PPC64LE) or common alias (amd64, arm64, i686); wildcards
 /// are allowed and * means every architecture.</para>
-/// <para>-Name accepts wildcards (epoll*) and, like scmp_sys_resolver, numbers: a value that is a decimal or 0x-prefixed
+/// <para>-Name accepts wildcards (epoll*) and, like scmp_sys_resolver, numbers: a value that is a decimal or
+/// 0x-prefixed
 /// hexadecimal number is resolved as a number. Names are matched without regard to case. Syscall numbers include
 /// the ABI's offset, so x32's read is 0x40000000 (1073741824) and MIPS o32's read is 4003.</para>
-/// <para>A name or number that is not a syscall on an architecture writes a non-terminating SyscallNotFound error naming
-/// both; a wildcard that matches nothing writes nothing. An unknown architecture writes an UnknownArchitecture error.</para>
+/// <para>A name or number that is not a syscall on an architecture writes a non-terminating SyscallNotFound error
+/// naming
+/// both; a wildcard that matches nothing writes nothing. An unknown architecture writes an UnknownArchitecture
+/// error.</para>
 /// </remarks>
 /// <example>
 /// <code>Resolve-SeccompSyscall -Name execve, openat</code>
@@ -60,7 +66,8 @@ public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
     [ArgumentCompleter(typeof(SyscallNameCompleter))]
     public string[] Name { get; set; } = [];
 
-    /// <summary>Syscall numbers to resolve to names, with the ABI's offset (x32 read is 1073741824; MIPS o32 read is 4003).</summary>
+    /// <summary>Syscall numbers to resolve to names, with the ABI's offset (x32 read is 1073741824; MIPS o32 read is
+    /// 4003).</summary>
     [Parameter(Mandatory = true, ParameterSetName = NumberSet)]
     public long[] Number { get; set; } = [];
 
@@ -95,9 +102,12 @@ public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
             {
                 ResolveNumber(number, architectures);
             }
-            else if (WildcardPattern.ContainsWildcardCharacters(value))
+            else if (CompilePattern(value) is not { } pattern)
             {
-                var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+                continue;
+            }
+            else if (pattern.HasWildcards)
+            {
                 foreach (var architecture in architectures)
                 {
                     foreach (var syscall in SyscallTables.GetSyscalls(architecture.Name))
@@ -116,6 +126,20 @@ public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
                     Write(() => SyscallTables.GetSyscall(architecture.Name, value.Trim()));
                 }
             }
+        }
+    }
+
+    /// <summary>The name as a case-insensitive pattern, or null (and an error) when it is no valid pattern.</summary>
+    private Wildcard? CompilePattern(string value)
+    {
+        try
+        {
+            return Wildcard.Compile(value, ignoreCase: true, target: value);
+        }
+        catch (TalosSeccompException ex)
+        {
+            WriteEngineError(ex);
+            return null;
         }
     }
 

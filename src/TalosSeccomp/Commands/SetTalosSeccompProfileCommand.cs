@@ -7,17 +7,41 @@ using TalosSeccomp.Talos.Deployment;
 
 namespace TalosSeccomp.Commands;
 
-/// <summary>Puts a seccomp profile on Talos nodes, replacing the profile of the same name, and changes nothing else in their config.</summary>
+/// <summary>Puts a seccomp profile on Talos nodes, replacing the profile of the same name, and changes nothing else in
+/// their config.</summary>
 /// <remarks>
-/// <para>Set-TalosSeccompProfile edits machine.seccompProfiles in each node's machine config by read–modify–write: it reads the whole multi-document config (MachineConfigs.config.talos.dev v1alpha1, which needs the os:admin role), replaces the entry with the given name or adds it, and applies the whole config with ApplyConfiguration. Unlike talosctl patch mc, whose strategic merge appends a second entry with the same name, the entry is replaced; every other document comes back byte for byte and every other field of the v1alpha1 document, comments included, is left as it was. When the node already has the profile with this value, nothing is sent and the result says Unchanged.</para>
-/// <para>The profile comes from -Profile (an object from New-SeccompProfile or Import-SeccompProfile, also from the pipeline), -Value (a hashtable in the profile's JSON shape) or -Path (a JSON file). With none of them, the Talos seccomp guide's audit profile {"defaultAction":"SCMP_ACT_LOG"} is deployed (-Verbose says so). The name defaults to the profile's own name (its file name) and must be a plain file name: letters, digits, '.', '_' and '-', because Talos writes /var/lib/kubelet/seccomp/profiles/NAME without checking. A profile that Test-SeccompProfile reports errors for is refused unless -Force is given. All of this is checked before any call.</para>
-/// <para>The apply mode is always sent: Auto by default (seccomp profiles never need a reboot), or -Mode NoReboot, Try (with -TryTimeout) or Staged; a reboot is never requested. -DryRun lets each node check the config and return its own summary without applying it. -WhatIf shows, per node, the diff of the seccompProfiles entries that would change, and -Confirm asks per node with that diff. -Wait watches each node's SeccompProfile resource (COSI) until it shows exactly the new value, up to -TimeoutSec; -PassThru adds that resource to the result.</para>
-/// <para>Lost updates: Talos has no compare-and-swap for the machine config. Right before applying, the command reads the config's resource version again; if another writer changed it since it was read (for instance while -Confirm waited), the edit is redone on the fresh config (up to three times, then SeccompProfileConcurrentUpdate), so a change that was read is never overwritten. A write that lands in the remaining window, between that last version check and the node receiving the apply (one round trip), can still be overwritten.</para>
-/// <para>Nodes come from -Node, from the pipeline (TalosNode objects from Get-TalosNode), or from the talosconfig context. They are done concurrently, up to -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object, and a node that fails gives one error naming it while the others complete. With -ErrorAction Stop the command stops at the first failure.</para>
+/// <para>Set-TalosSeccompProfile edits machine.seccompProfiles in each node's machine config by read–modify–write: it
+/// reads the whole multi-document config (MachineConfigs.config.talos.dev v1alpha1, which needs the os:admin role),
+/// replaces the entry with the given name or adds it, and applies the whole config with ApplyConfiguration. Unlike
+/// talosctl patch mc, whose strategic merge appends a second entry with the same name, the entry is replaced; every
+/// other document comes back byte for byte and every other field of the v1alpha1 document, comments included, is left
+/// as it was. When the node already has the profile with this value, nothing is sent and the result says
+/// Unchanged.</para>
+/// <para>The profile comes from -Profile (an object from New-SeccompProfile or Import-SeccompProfile, also from the
+/// pipeline), -Value (a hashtable in the profile's JSON shape) or -Path (a JSON file). With none of them, the Talos
+/// seccomp guide's audit profile {"defaultAction":"SCMP_ACT_LOG"} is deployed (-Verbose says so). The name defaults to
+/// the profile's own name (its file name) and must be a plain file name: letters, digits, '.', '_' and '-', because
+/// Talos writes /var/lib/kubelet/seccomp/profiles/NAME without checking. A profile that Test-SeccompProfile reports
+/// errors for is refused unless -Force is given. All of this is checked before any call.</para>
+/// <para>The apply mode is always sent: Auto by default (seccomp profiles never need a reboot), or -Mode NoReboot, Try
+/// (with -TryTimeout) or Staged; a reboot is never requested. -DryRun lets each node check the config and return its
+/// own summary without applying it. -WhatIf shows, per node, the diff of the seccompProfiles entries that would change,
+/// and -Confirm asks per node with that diff. -Wait watches each node's SeccompProfile resource (COSI) until it shows
+/// exactly the new value, up to -TimeoutSec; -PassThru adds that resource to the result.</para>
+/// <para>Lost updates: Talos has no compare-and-swap for the machine config. Right before applying, the command reads
+/// the config's resource version again; if another writer changed it since it was read (for instance while -Confirm
+/// waited), the edit is redone on the fresh config (up to three times, then SeccompProfileConcurrentUpdate), so a
+/// change that was read is never overwritten. A write that lands in the remaining window, between that last version
+/// check and the node receiving the apply (one round trip), can still be overwritten.</para>
+/// <para>Nodes come from -Node, from the pipeline (TalosNode objects from Get-TalosNode), or from the talosconfig
+/// context. They are done concurrently, up to -ThrottleLimit (16) at a time, with a progress bar; each node gives one
+/// result object, and a node that fails gives one error naming it while the others complete. With -ErrorAction Stop the
+/// command stops at the first failure.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode | Set-TalosSeccompProfile -Name audit.json</code>
-/// <para>Deploys the Talos guide's audit profile {"defaultAction":"SCMP_ACT_LOG"} as audit.json to every node of the current context, so pods can use localhostProfile: profiles/audit.json.</para>
+/// <para>Deploys the Talos guide's audit profile {"defaultAction":"SCMP_ACT_LOG"} as audit.json to every node of the
+/// current context, so pods can use localhostProfile: profiles/audit.json.</para>
 /// </example>
 /// <example>
 /// <code>$p = Import-SeccompProfile ./app.json; Get-TalosNode | Set-TalosSeccompProfile -Name app.json -Profile $p -WhatIf</code>
@@ -25,11 +49,13 @@ namespace TalosSeccomp.Commands;
 /// </example>
 /// <example>
 /// <code>Set-TalosSeccompProfile -Node 10.5.0.2 -Name deny-ptrace.json -Value @{ defaultAction = 'SCMP_ACT_ALLOW'; syscalls = @(@{ names = @('ptrace'); action = 'SCMP_ACT_ERRNO'; errnoRet = 1 }) } -Wait -PassThru</code>
-/// <para>Sets a profile given as a hashtable, waits until the node's SeccompProfile resource shows it and returns that resource in the result.</para>
+/// <para>Sets a profile given as a hashtable, waits until the node's SeccompProfile resource shows it and returns that
+/// resource in the result.</para>
 /// </example>
 /// <example>
 /// <code>Set-TalosSeccompProfile -Path ./profiles/app.json -Mode Try -TryTimeout 00:05:00 -Confirm:$false</code>
-/// <para>Tries the profile on the context's nodes for five minutes (the nodes roll back unless it is applied again), without prompting, as in a runbook.</para>
+/// <para>Tries the profile on the context's nodes for five minutes (the nodes roll back unless it is applied again),
+/// without prompting, as in a runbook.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Set, "TalosSeccompProfile", SupportsShouldProcess = true, DefaultParameterSetName = ProfileSet)]
 [OutputType(typeof(SeccompProfileChange))]
@@ -40,18 +66,21 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     private const string PathSet = "Path";
     private readonly List<SeccompProfileEdit> _edits = new();
 
-    /// <summary>The profile's name on the nodes, its file name in /var/lib/kubelet/seccomp/profiles (e.g. audit.json). Defaults to the profile's own name; audit.json for the audit profile.</summary>
+    /// <summary>The profile's name on the nodes, its file name in /var/lib/kubelet/seccomp/profiles (e.g. audit.json).
+    /// Defaults to the profile's own name; audit.json for the audit profile.</summary>
     [Parameter(Position = 0)]
     [Alias("ProfileName")]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
-    /// <summary>The profile, from New-SeccompProfile or Import-SeccompProfile; also taken from the pipeline. Without -Profile, -Value or -Path: the audit profile {"defaultAction":"SCMP_ACT_LOG"}.</summary>
+    /// <summary>The profile, from New-SeccompProfile or Import-SeccompProfile; also taken from the pipeline. Without
+    /// -Profile, -Value or -Path: the audit profile {"defaultAction":"SCMP_ACT_LOG"}.</summary>
     [Parameter(Position = 1, ValueFromPipeline = true, ParameterSetName = ProfileSet)]
     [Alias("InputObject")]
     public SeccompProfile? Profile { get; set; }
 
-    /// <summary>The profile as a hashtable in its JSON shape, e.g. @{ defaultAction = 'SCMP_ACT_LOG' }; numbers up to 2^64-1 stay exact.</summary>
+    /// <summary>The profile as a hashtable in its JSON shape, e.g. @{ defaultAction = 'SCMP_ACT_LOG' }; numbers up to
+    /// 2^64-1 stay exact.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ValueSet)]
     [ValidateNotNull]
     public IDictionary? Value { get; set; }
@@ -65,12 +94,11 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Add each node's SeccompProfile resource (as Get-TalosSeccompProfile returns it) to the result's Resource property; with -Wait it is the resource showing the new value.</summary>
+    /// <summary>Add each node's SeccompProfile resource (as Get-TalosSeccompProfile returns it) to the result's
+    /// Resource property; with -Wait it is the resource showing the new value.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <inheritdoc />
-    protected override string ProgressActivity => "Set-TalosSeccompProfile";
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -121,7 +149,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     }
 
     /// <inheritdoc />
-    protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
+    private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
         DeployAsync(target, sink, _edits, ApplyOptions(PassThru), cancellationToken);
 
     private void AddEdit(string name, SeccompProfile profile)

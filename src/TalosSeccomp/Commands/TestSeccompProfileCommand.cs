@@ -7,8 +7,17 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Checks seccomp profiles for mistakes containerd, runc or the kernel would punish.</summary>
 /// <remarks>
-/// <para>Test-SeccompProfile reports every finding as a diagnostic with a Severity (Error, Warning, Information), a Code, the JSON Location (such as syscalls[3].names[1]) and a Message: unknown actions, operators, architectures, flags and syscall names (checked against the profile's architectures, or x86_64 and aarch64 when it lists none); errnoRet on actions that ignore it; Docker-only keys containerd drops (archMap, includes, excludes, comment, name); the same syscall in two rules with different actions; a profile that blocks what every container start needs (execve, exit_group, futex, rt_sigreturn, rt_sigprocmask); NOTIFY without listenerPath or as default action; listenerMetadata without listenerPath; argument indexes above 5; empty syscall names; and, with -Name, a profile name Talos could not write safely.</para>
-/// <para>With -Path, files are read leniently so that unknown spellings are reported as diagnostics rather than stopping at the first. With -Quiet the cmdlet returns only $true (no Error diagnostics) or $false per profile; an unreadable file is then $false instead of an error.</para>
+/// <para>Test-SeccompProfile reports every finding as a diagnostic with a Severity (Error, Warning, Information), a
+/// Code, the JSON Location (such as syscalls[3].names[1]) and a Message: unknown actions, operators, architectures,
+/// flags and syscall names (checked against the profile's architectures, or x86_64 and aarch64 when it lists none);
+/// errnoRet on actions that ignore it; Docker-only keys containerd drops (archMap, includes, excludes, comment, name);
+/// the same syscall in two rules with different actions; a profile that blocks what every container start needs
+/// (execve, exit_group, futex, rt_sigreturn, rt_sigprocmask); NOTIFY without listenerPath or as default action;
+/// listenerMetadata without listenerPath; argument indexes above 5; empty syscall names; and, with -Name, a profile
+/// name Talos could not write safely.</para>
+/// <para>With -Path, files are read leniently so that unknown spellings are reported as diagnostics rather than
+/// stopping at the first. With -Quiet the cmdlet returns only $true (no Error diagnostics) or $false per profile; an
+/// unreadable file is then $false instead of an error.</para>
 /// </remarks>
 /// <example>
 /// <code>Test-SeccompProfile -Path ./profiles/*.json</code>
@@ -26,12 +35,14 @@ namespace TalosSeccomp.Commands;
 [OutputType(typeof(SeccompDiagnostic), typeof(bool))]
 public sealed class TestSeccompProfileCommand : ProfileSourceCommand
 {
-    /// <summary>The name the profile will be deployed under; checked against the rules Talos needs for a safe file name.</summary>
+    /// <summary>The name the profile will be deployed under; checked against the rules Talos needs for a safe file
+    /// name.</summary>
     [Parameter]
     [ValidateNotNull]
     public string? Name { get; set; }
 
-    /// <summary>Return $true when the profile has no Error diagnostics and $false otherwise, instead of the diagnostics.</summary>
+    /// <summary>Return $true when the profile has no Error diagnostics and $false otherwise, instead of the
+    /// diagnostics.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 

@@ -1,19 +1,36 @@
-using TalosSeccomp.Commands.Completers;
 using System.Management.Automation;
 using TalosSeccomp.Audit;
 using TalosSeccomp.Audit.Streaming;
+using TalosSeccomp.Commands.Completers;
+using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 
 namespace TalosSeccomp.Commands;
 
 /// <summary>Streams the seccomp audit events of Talos nodes as they happen.</summary>
 /// <remarks>
-/// <para>Watch-TalosAudit reads the kernel's seccomp audit records (type 1326) from every target node at once and writes one TalosSeccomp.Audit.SeccompAuditEvent per record: node, time, serial, process, executable, user and group ids, architecture, syscall number and name (from that architecture's table), compat flag, instruction pointer, seccomp action, signal, the log it came from, and the raw line. Events from several nodes are merged in the order they arrive. Lines that are not seccomp records are skipped; a malformed seccomp record becomes a warning.</para>
-/// <para>By default the command follows: like talosctl dmesg --follow --tail it starts at the end of each node's log and writes new records until you press Ctrl+C, until -Duration has passed or until -MaxEvents events were written. Runbooks, which cannot press Ctrl+C, use -Duration or -MaxEvents. With -NoFollow it writes what each node has buffered and ends.</para>
-/// <para>Talos 1.9 and later send audit records to the auditd service log; older Talos, and nodes booted with talos.auditd.disabled=1, write them to the kernel log. -Source Auto (the default) reads the auditd log and falls back to the kernel log (Dmesg) on a node without that service; -Verbose says which log each node uses, and each event's Source property says where it came from.</para>
-/// <para>The ProcessName, Executable, Syscall and Action parameters accept wildcards. They are applied before objects are created, so watching a busy node for one process is cheap.</para>
-/// <para>A stream that drops (a node reboots, the network fails) reconnects with exponential backoff, with a warning naming the node; records delivered before the drop are not repeated. When the kernel or the audit daemon reports lost records (kauditd_printk_skb: N callbacks suppressed, audit_lost=N, audit backlog limit reached), a warning gives the count, because a profile recorded from an incomplete stream misses syscalls. A node that refuses the stream (permissions, TLS) gives an error naming it; the other nodes go on.</para>
-/// <para>Pipe the events to New-SeccompProfile -FromAuditEvent to record a least-privilege profile: run the workload under a profile whose default action is SCMP_ACT_LOG, watch it, and build an allow-list from what it did.</para>
+/// <para>Watch-TalosAudit reads the kernel's seccomp audit records (type 1326) from every target node at once and
+/// writes one TalosSeccomp.Audit.SeccompAuditEvent per record: node, time, serial, process, executable, user and group
+/// ids, architecture, syscall number and name (from that architecture's table), compat flag, instruction pointer,
+/// seccomp action, signal, the log it came from, and the raw line. Events from several nodes are merged in the order
+/// they arrive. Lines that are not seccomp records are skipped; a malformed seccomp record becomes a warning.</para>
+/// <para>By default the command follows: like talosctl dmesg --follow --tail it starts at the end of each node's log
+/// and writes new records until you press Ctrl+C, until -Duration has passed or until -MaxEvents events were written.
+/// Runbooks, which cannot press Ctrl+C, use -Duration or -MaxEvents. With -NoFollow it writes what each node has
+/// buffered and ends.</para>
+/// <para>Talos 1.9 and later send audit records to the auditd service log; older Talos, and nodes booted with
+/// talos.auditd.disabled=1, write them to the kernel log. -Source Auto (the default) reads the auditd log and falls
+/// back to the kernel log (Dmesg) on a node without that service; -Verbose says which log each node uses, and each
+/// event's Source property says where it came from.</para>
+/// <para>The ProcessName, Executable, Syscall and Action parameters accept wildcards. They are applied before objects
+/// are created, so watching a busy node for one process is cheap.</para>
+/// <para>A stream that drops (a node reboots, the network fails) reconnects with exponential backoff, with a warning
+/// naming the node; records delivered before the drop are not repeated. When the kernel or the audit daemon reports
+/// lost records (kauditd_printk_skb: N callbacks suppressed, audit_lost=N, audit backlog limit reached), a warning
+/// gives the count, because a profile recorded from an incomplete stream misses syscalls. A node that refuses the
+/// stream (permissions, TLS) gives an error naming it; the other nodes go on.</para>
+/// <para>Pipe the events to New-SeccompProfile -FromAuditEvent to record a least-privilege profile: run the workload
+/// under a profile whose default action is SCMP_ACT_LOG, watch it, and build an allow-list from what it did.</para>
 /// </remarks>
 /// <example>
 /// <code>Watch-TalosAudit -Node 10.5.0.3</code>
@@ -21,15 +38,18 @@ namespace TalosSeccomp.Commands;
 /// </example>
 /// <example>
 /// <code>Watch-TalosAudit -Node 10.5.0.3 -ProcessName nginx -Duration (New-TimeSpan -Minutes 10) | New-SeccompProfile -FromAuditEvent -DefaultAction Errno | Export-SeccompProfile -Path ./nginx.json</code>
-/// <para>Records for ten minutes what nginx does under a logging profile, and writes a profile that allows exactly those syscalls and fails every other one with EPERM.</para>
+/// <para>Records for ten minutes what nginx does under a logging profile, and writes a profile that allows exactly
+/// those syscalls and fails every other one with EPERM.</para>
 /// </example>
 /// <example>
 /// <code>Get-TalosNode | Watch-TalosAudit -Action Kill*, Errno -Duration 00:05:00 | Group-Object Node, ProcessName, Syscall -NoElement</code>
-/// <para>Watches every node of the current context for five minutes and counts the syscalls that seccomp profiles denied, per node and process.</para>
+/// <para>Watches every node of the current context for five minutes and counts the syscalls that seccomp profiles
+/// denied, per node and process.</para>
 /// </example>
 /// <example>
 /// <code>Watch-TalosAudit -Node 10.5.0.3 -NoFollow -Source Dmesg | Format-List</code>
-/// <para>Shows every seccomp record still in the kernel log of a node running without the auditd service, with all fields, and ends.</para>
+/// <para>Shows every seccomp record still in the kernel log of a node running without the auditd service, with all
+/// fields, and ends.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Watch, "TalosAudit")]
 [OutputType(typeof(SeccompAuditEvent))]
@@ -39,7 +59,8 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     private const int PipelineBacklog = 1024;
 
     /// <summary>
-    /// Which log to read: Auto (the default) reads the auditd service log of Talos 1.9+ and falls back to the kernel log on nodes without that service; Auditd reads only the auditd service log; Dmesg reads only the kernel log.
+    /// Which log to read: Auto (the default) reads the auditd service log of Talos 1.9+ and falls back to the kernel
+    /// log on nodes without that service; Auditd reads only the auditd service log; Dmesg reads only the kernel log.
     /// </summary>
     [Parameter]
     [ValidateSet("Auto", "Auditd", "Dmesg", IgnoreCase = true)]
@@ -49,7 +70,8 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     [Parameter]
     public SwitchParameter NoFollow { get; set; }
 
-    /// <summary>Ends the watch after this much time (for example 00:10:00 or (New-TimeSpan -Minutes 10)). Events written until then are kept; this is a normal end, not an error.</summary>
+    /// <summary>Ends the watch after this much time (for example 00:10:00 or (New-TimeSpan -Minutes 10)). Events
+    /// written until then are kept; this is a normal end, not an error.</summary>
     [Parameter]
     public TimeSpan? Duration { get; set; }
 
@@ -64,20 +86,24 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     [ValidateNotNullOrEmpty]
     public string[]? ProcessName { get; set; }
 
-    /// <summary>Keeps only records whose executable path matches one of these wildcard patterns. A record without an executable is matched as an empty string.</summary>
+    /// <summary>Keeps only records whose executable path matches one of these wildcard patterns. A record without an
+    /// executable is matched as an empty string.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Executable { get; set; }
 
-    /// <summary>Keeps only records whose syscall name matches one of these wildcard patterns. A syscall number that no table names is matched as its decimal number.</summary>
+    /// <summary>Keeps only records whose syscall name matches one of these wildcard patterns. A syscall number that no
+    /// table names is matched as its decimal number.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SyscallNameCompleter))]
     public string[]? Syscall { get; set; }
 
-    /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, Notify, Trace, Log, Allow or Unknown. The names New-SeccompRule takes (Kill for KillThread, SCMP_ACT_* spellings) work too. Wildcards are allowed, for example Kill*.</summary>
+    /// <summary>Keeps only records with one of these seccomp actions: KillProcess, KillThread, Trap, Errno, Notify,
+    /// Trace, Log, Allow or Unknown. The names New-SeccompRule takes (Kill for KillThread, SCMP_ACT_* spellings) work
+    /// too. Wildcards are allowed, for example Kill*.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

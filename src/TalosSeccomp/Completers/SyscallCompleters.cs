@@ -7,57 +7,44 @@ using TalosSeccomp.Syscalls;
 
 namespace TalosSeccomp.Commands.Completers;
 
-/// <summary>Completes architecture names: libseccomp names, or SCMP_ARCH_* names once the word starts with SCMP.</summary>
+/// <summary>Completes architecture names: libseccomp names, or SCMP_ARCH_* names once the word starts with
+/// SCMP.</summary>
 public sealed class SeccompArchitectureCompleter : IArgumentCompleter
 {
-    /// <summary>Returns the architectures whose name starts with the word typed so far.</summary>
+    /// <summary>Returns the architectures whose name matches the word typed so far.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var word = CompleterText.Unquote(wordToComplete);
-        var scmp = word.StartsWith("SCMP", StringComparison.OrdinalIgnoreCase);
-        foreach (var architecture in SyscallTables.Architectures)
-        {
-            var text = scmp ? architecture.ScmpName : architecture.Name;
-            if (text.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-            {
-                yield return new CompletionResult(text, text, CompletionResultType.ParameterValue,
-                    $"{architecture.ScmpName} (AUDIT_ARCH {architecture.AuditArchHex})");
-            }
-        }
+        var scmp = Completion.Unquote(wordToComplete).StartsWith("SCMP", StringComparison.OrdinalIgnoreCase);
+        return Completion.Complete(wordToComplete, SyscallTables.Architectures.Select(a =>
+            (scmp ? a.ScmpName : a.Name, $"{a.ScmpName} (AUDIT_ARCH {a.AuditArchHex})")));
     }
 }
 
-/// <summary>Completes syscall names known on the architectures already given with -Architecture (default: x86_64 and aarch64).</summary>
+/// <summary>Completes syscall names known on the architectures already given with -Architecture (default: x86_64 and
+/// aarch64).</summary>
 public sealed class SyscallNameCompleter : IArgumentCompleter
 {
-    /// <summary>Returns the syscall names starting with the word typed so far, with their numbers as tooltips.</summary>
+    /// <summary>Returns the syscall names that match the word typed so far, with their numbers as tooltips.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var word = CompleterText.Unquote(wordToComplete);
         var architectures = BoundArchitectures(fakeBoundParameters);
         var numbers = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var architecture in architectures)
         {
             foreach (var syscall in SyscallTables.GetSyscalls(architecture.Name))
             {
-                if (syscall.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                if (!numbers.TryGetValue(syscall.Name, out var list))
                 {
-                    if (!numbers.TryGetValue(syscall.Name, out var list))
-                    {
-                        numbers[syscall.Name] = list = [];
-                    }
-
-                    list.Add($"{architecture.Name} {syscall.Number.ToString(CultureInfo.InvariantCulture)}");
+                    numbers[syscall.Name] = list = [];
                 }
+
+                list.Add($"{architecture.Name} {syscall.Number.ToString(CultureInfo.InvariantCulture)}");
             }
         }
 
-        foreach (var (name, list) in numbers)
-        {
-            yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, string.Join(", ", list));
-        }
+        return Completion.Complete(wordToComplete, numbers.Select(n => (n.Key, string.Join(", ", n.Value))));
     }
 
     private static List<SeccompArchitecture> BoundArchitectures(IDictionary fakeBoundParameters)
@@ -74,11 +61,4 @@ public sealed class SyscallNameCompleter : IArgumentCompleter
         var architectures = ArchitectureArgument.Expand(values);
         return architectures.Count > 0 ? architectures : [.. SyscallTables.TalosArchitectures];
     }
-}
-
-/// <summary>Text helpers shared by the completers.</summary>
-internal static class CompleterText
-{
-    /// <summary>The word without the quotes the user may have opened.</summary>
-    internal static string Unquote(string? word) => (word ?? "").Trim('\'', '"');
 }

@@ -1,6 +1,6 @@
-using System.Management.Automation;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Syscalls;
+using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Commands.Infrastructure;
 
@@ -12,8 +12,9 @@ internal static class ArchitectureArgument
 {
     /// <summary>
     /// The distinct architectures the values name, in the order named. A literal value that is no architecture is
-    /// passed to <paramref name="unknown"/> as an <c>UnknownArchitecture</c> error (or skipped when it is null); a
-    /// wildcard that matches nothing selects nothing.
+    /// passed to <paramref name="unknown"/> as an <c>UnknownArchitecture</c> error, an unclosed bracket as an
+    /// <c>InvalidWildcardPattern</c> error (both skipped when it is null); a wildcard that matches nothing selects
+    /// nothing.
     /// </summary>
     internal static List<SeccompArchitecture> Expand(IEnumerable<string>? values, Action<TalosSeccompException>? unknown = null)
     {
@@ -26,9 +27,19 @@ internal static class ArchitectureArgument
         var result = new List<SeccompArchitecture>();
         foreach (var value in given)
         {
-            if (WildcardPattern.ContainsWildcardCharacters(value))
+            Wildcard pattern;
+            try
             {
-                var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+                pattern = Wildcard.Compile(value, ignoreCase: true, target: value);
+            }
+            catch (TalosSeccompException ex)
+            {
+                unknown?.Invoke(ex);
+                continue;
+            }
+
+            if (pattern.HasWildcards)
+            {
                 result.AddRange(SyscallTables.Architectures.Where(a => pattern.IsMatch(a.Name) || pattern.IsMatch(a.ScmpName)));
             }
             else

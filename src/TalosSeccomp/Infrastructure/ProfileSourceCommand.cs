@@ -19,7 +19,8 @@ public abstract class ProfileSourceCommand : TalosSeccompCmdlet
     /// <summary>Parameter set of literal paths.</summary>
     protected const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>The profile: an object from New-SeccompProfile or Import-SeccompProfile, usually from the pipeline.</summary>
+    /// <summary>The profile: an object from New-SeccompProfile or Import-SeccompProfile, usually from the
+    /// pipeline.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     [ValidateNotNull]
     public SeccompProfile[] InputObject { get; set; } = [];
@@ -29,7 +30,8 @@ public abstract class ProfileSourceCommand : TalosSeccompCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Paths of profile JSON files, used exactly as written. FileInfo objects bind here through their PSPath.</summary>
+    /// <summary>Paths of profile JSON files, used exactly as written. FileInfo objects bind here through their
+    /// PSPath.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
@@ -39,7 +41,8 @@ public abstract class ProfileSourceCommand : TalosSeccompCmdlet
     /// The profiles of the current pipeline record: the objects given, or the files read (a file that cannot be
     /// read goes to <see cref="OnUnreadableFile"/> and the others are still returned).
     /// </summary>
-    /// <param name="lenient">Keep unknown action/operator/architecture spellings so that validation can report them.</param>
+    /// <param name="lenient">Keep unknown action/operator/architecture spellings so that validation can report
+    /// them.</param>
     protected IEnumerable<SeccompProfile> CurrentProfiles(bool lenient = false) =>
         ParameterSetName == InputObjectSet
             ? InputObject

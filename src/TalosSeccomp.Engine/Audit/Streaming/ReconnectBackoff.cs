@@ -4,7 +4,7 @@ namespace TalosSeccomp.Audit.Streaming;
 /// Exponential backoff with jitter for reconnecting streams: attempt n waits between half and all of
 /// <c>min(initial · 2^(n-1), max)</c>, so nodes that failed together do not reconnect in lockstep.
 /// </summary>
-public static class ReconnectBackoff
+internal static class ReconnectBackoff
 {
     /// <summary>The delay before reconnect attempt <paramref name="attempt"/> (1 for the first retry).</summary>
     /// <param name="attempt">How many consecutive failures there were (at least 1).</param>

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using TalosSeccomp.Talos.Deployment;
 
-namespace TalosSeccomp.Commands;
+namespace TalosSeccomp.Commands.Infrastructure;
 
 /// <summary>
 /// Shared machinery of Set- and Remove-TalosSeccompProfile: the apply parameters, and per node the read, the
@@ -12,23 +12,29 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
     private bool _whatIf;
 
     /// <summary>
-    /// How the node applies the config: Auto (the default; seccomp profiles always apply without a reboot), NoReboot, Try
-    /// (rolled back after -TryTimeout unless applied again) or Staged (takes effect at the next reboot). A reboot is never requested.
+    /// How the node applies the config: Auto (the default; seccomp profiles always apply without a reboot), NoReboot,
+    /// Try
+    /// (rolled back after -TryTimeout unless applied again) or Staged (takes effect at the next reboot). A reboot is
+    /// never requested.
     /// </summary>
-    /// <remarks>A string, not the engine's enum: engine value types in a cmdlet's parameters load the engine before its load context is ready.</remarks>
+    /// <remarks>A string, not the engine's enum: engine value types in a cmdlet's parameters load the engine before its
+    /// load context is ready.</remarks>
     [Parameter]
     [ValidateSet("Auto", "NoReboot", "Try", "Staged")]
     public string Mode { get; set; } = "Auto";
 
-    /// <summary>With -Mode Try: how long the node keeps the new config before rolling it back (default: the node's, one minute).</summary>
+    /// <summary>With -Mode Try: how long the node keeps the new config before rolling it back (default: the node's, one
+    /// minute).</summary>
     [Parameter]
     public TimeSpan? TryTimeout { get; set; }
 
-    /// <summary>Ask each node to check the new config and return its summary and diff, without applying it (the API's dry_run).</summary>
+    /// <summary>Ask each node to check the new config and return its summary and diff, without applying it (the API's
+    /// dry_run).</summary>
     [Parameter]
     public SwitchParameter DryRun { get; set; }
 
-    /// <summary>Wait (up to -TimeoutSec) until each node's SeccompProfile resources show the change, by watching them.</summary>
+    /// <summary>Wait (up to -TimeoutSec) until each node's SeccompProfile resources show the change, by watching
+    /// them.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -44,7 +50,8 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
     };
 
     /// <summary>
-    /// Plans <paramref name="edits"/> on the node, asks ShouldProcess with the diff when something would change (not for a
+    /// Plans <paramref name="edits"/> on the node, asks ShouldProcess with the diff when something would change (not
+    /// for a
     /// dry run, which changes nothing), applies, and writes one result per edit.
     /// </summary>
     private protected async Task DeployAsync(TalosNodeTarget target, PipelineSink sink, IReadOnlyList<SeccompProfileEdit> edits, SeccompApplyOptions options,
