@@ -45,7 +45,7 @@ public static class MachineConfigSeccompEditor
 
     /// <summary>
     /// Removes every entry whose name matches one of <paramref name="namePatterns"/> (PowerShell wildcards, case-sensitive;
-    /// see <see cref="Text.Wildcard"/>). Names that match nothing are not an error. Removing the last entry leaves
+    /// see <see cref="Wildcard"/>). Names that match nothing are not an error. Removing the last entry leaves
     /// <c>seccompProfiles: []</c>.
     /// </summary>
     /// <param name="configText">The whole multi-document config.</param>

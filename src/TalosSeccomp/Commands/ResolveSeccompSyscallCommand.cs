@@ -3,8 +3,8 @@ using System.Management.Automation;
 using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.Syscalls;
-using TalosSeccomp.Text;
 
 namespace TalosSeccomp.Commands;
 

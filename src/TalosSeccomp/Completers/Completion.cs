@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using TalosSeccomp.Errors;
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Commands.Completers;
 

@@ -1,6 +1,6 @@
 using TalosSeccomp.Errors;
 using TalosSeccomp.Syscalls;
-using TalosSeccomp.Text;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Commands.Infrastructure;
 
