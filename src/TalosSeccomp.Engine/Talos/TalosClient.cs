@@ -60,7 +60,7 @@ public sealed class TalosClient
     {
         if (request.Mode == ApplyConfigurationRequest.Types.Mode.Reboot)
         {
-            throw new TalosSeccompException("TalosApplyModeRequired", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.TalosApplyModeRequired, ErrorKind.InvalidArgument,
                 "ApplyConfiguration needs an explicit mode other than REBOOT (seccomp profiles never need a reboot).", node);
         }
 
@@ -105,7 +105,7 @@ public sealed class TalosClient
         try
         {
             var response = await _state.GetAsync(new GetRequest { Namespace = resourceNamespace, Type = type, Id = id, Options = new GetOptions() }, Options(node, finite: true, cancellationToken)).ConfigureAwait(false);
-            return response.Resource ?? throw new TalosSeccompException("TalosNotFound", ErrorKind.ObjectNotFound,
+            return response.Resource ?? throw new TalosSeccompException(ErrorIds.TalosNotFound, ErrorKind.ObjectNotFound,
                 $"{context.NodeDisplay} returned no {type} '{id}'.", node ?? context.Endpoint);
         }
         catch (Exception ex) when (ex is not TalosSeccompException)
@@ -180,7 +180,7 @@ public sealed class TalosClient
         var list = items(response);
         if (list.Count == 0)
         {
-            throw new TalosSeccompException("TalosCallFailed", ErrorKind.NotSpecified, $"{context.NodeDisplay} answered {context.ShortMethod} with no message.", node ?? context.Endpoint);
+            throw new TalosSeccompException(ErrorIds.TalosCallFailed, ErrorKind.NotSpecified, $"{context.NodeDisplay} answered {context.ShortMethod} with no message.", node ?? context.Endpoint);
         }
 
         ThrowIfInBandError(metadata(list[0]), context);

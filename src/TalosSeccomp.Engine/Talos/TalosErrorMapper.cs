@@ -47,20 +47,20 @@ public static class TalosErrorMapper
         if (Find<TalosTlsException>(exception) is { } tls)
         {
             var who = tls.Side == TlsFailureSide.Client ? "this client refused the node's certificate or protocol" : "the node refused this client";
-            return new TalosSeccompException("TalosTlsFailure", ErrorKind.SecurityError,
+            return new TalosSeccompException(ErrorIds.TalosTlsFailure, ErrorKind.SecurityError,
                 $"TLS with {tls.Endpoint} (for {context.NodeDisplay}) failed: {who}: {tls.Reason}.", target, exception);
         }
 
         if (Find<TalosEndpointsUnreachableException>(exception) is { } unreachable)
         {
-            return new TalosSeccompException("TalosNodeUnreachable", ErrorKind.ConnectionError,
+            return new TalosSeccompException(ErrorIds.TalosNodeUnreachable, ErrorKind.ConnectionError,
                 $"Cannot reach {context.NodeDisplay}: no endpoint answered ({unreachable.Reasons}).", target, exception);
         }
 
         if (exception is not RpcException rpc)
         {
             return Find<SocketException>(exception) is { } socket
-                ? new TalosSeccompException("TalosNodeUnreachable", ErrorKind.ConnectionError,
+                ? new TalosSeccompException(ErrorIds.TalosNodeUnreachable, ErrorKind.ConnectionError,
                     $"Cannot reach {context.NodeDisplay} through {context.Endpoint}: {socket.Message}.", target, exception)
                 : exception;
         }
@@ -68,23 +68,23 @@ public static class TalosErrorMapper
         var said = string.IsNullOrWhiteSpace(rpc.Status.Detail) ? rpc.StatusCode.ToString() : rpc.Status.Detail;
         return rpc.StatusCode switch
         {
-            StatusCode.Unavailable => new TalosSeccompException("TalosNodeUnreachable", ErrorKind.ConnectionError,
+            StatusCode.Unavailable => new TalosSeccompException(ErrorIds.TalosNodeUnreachable, ErrorKind.ConnectionError,
                 $"{Capitalize(context.NodeDisplay)} is unreachable through {context.Endpoint}: {said}", target, exception),
-            StatusCode.PermissionDenied => new TalosSeccompException("TalosPermissionDenied", ErrorKind.PermissionDenied,
+            StatusCode.PermissionDenied => new TalosSeccompException(ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied,
                 PermissionMessage(context, said), target, exception),
-            StatusCode.Unauthenticated => new TalosSeccompException("TalosPermissionDenied", ErrorKind.PermissionDenied,
+            StatusCode.Unauthenticated => new TalosSeccompException(ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied,
                 $"{Capitalize(context.NodeDisplay)} did not accept the client's identity for {context.ShortMethod}: {said}", target, exception),
-            StatusCode.DeadlineExceeded => new TalosSeccompException("TalosTimeout", ErrorKind.OperationTimeout,
+            StatusCode.DeadlineExceeded => new TalosSeccompException(ErrorIds.TalosTimeout, ErrorKind.OperationTimeout,
                 $"{Capitalize(context.NodeDisplay)} did not complete {context.ShortMethod}" +
                 (context.Timeout is { } t ? $" within {t.TotalSeconds:0.###} s" : string.Empty) + " (raise -TimeoutSec if the node is slow).", target, exception),
-            StatusCode.InvalidArgument => Node("TalosInvalidArgument", ErrorKind.InvalidArgument),
-            StatusCode.FailedPrecondition => Node("TalosFailedPrecondition", ErrorKind.InvalidOperation),
-            StatusCode.NotFound => Node("TalosNotFound", ErrorKind.ObjectNotFound),
-            StatusCode.Unimplemented => Node("TalosUnimplemented", ErrorKind.InvalidOperation),
-            StatusCode.AlreadyExists or StatusCode.Aborted => Node("TalosConflict", ErrorKind.ResourceBusy),
-            StatusCode.Cancelled => new TalosSeccompException("TalosCallCancelled", ErrorKind.OperationStopped,
+            StatusCode.InvalidArgument => Node(ErrorIds.TalosInvalidArgument, ErrorKind.InvalidArgument),
+            StatusCode.FailedPrecondition => Node(ErrorIds.TalosFailedPrecondition, ErrorKind.InvalidOperation),
+            StatusCode.NotFound => Node(ErrorIds.TalosNotFound, ErrorKind.ObjectNotFound),
+            StatusCode.Unimplemented => Node(ErrorIds.TalosUnimplemented, ErrorKind.InvalidOperation),
+            StatusCode.AlreadyExists or StatusCode.Aborted => Node(ErrorIds.TalosConflict, ErrorKind.ResourceBusy),
+            StatusCode.Cancelled => new TalosSeccompException(ErrorIds.TalosCallCancelled, ErrorKind.OperationStopped,
                 $"{context.ShortMethod} on {context.NodeDisplay} was cancelled: {said}", target, exception),
-            _ => Node("TalosCallFailed", ErrorKind.NotSpecified),
+            _ => Node(ErrorIds.TalosCallFailed, ErrorKind.NotSpecified),
         };
 
         TalosSeccompException Node(string errorId, ErrorKind kind) =>

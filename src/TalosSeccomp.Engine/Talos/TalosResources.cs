@@ -126,7 +126,7 @@ public static class TalosResources
     }
 
     private static TalosSeccompException Undecodable(CosiResource resource, string? node, string why) =>
-        new("TalosResourceUndecodable", ErrorKind.InvalidData,
+        new(ErrorIds.TalosResourceUndecodable, ErrorKind.InvalidData,
             $"The {resource.Metadata?.Type} resource '{resource.Metadata?.Id}'{(node is null ? string.Empty : " on " + node)} cannot be decoded: {why}.",
             node ?? resource.Metadata?.Id);
 }

@@ -203,7 +203,7 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
     }
 
     private static TalosSeccompException Unanticipated(Exception error, string node) =>
-        new("TalosCallFailed", ErrorKind.NotSpecified, $"The call to {node} failed: {error.Message}", node, error);
+        new(ErrorIds.TalosCallFailed, ErrorKind.NotSpecified, $"The call to {node} failed: {error.Message}", node, error);
 }
 
 /// <summary>The pipeline input collected for one connection: its settings and the nodes asked for.</summary>

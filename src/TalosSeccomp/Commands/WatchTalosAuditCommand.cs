@@ -89,7 +89,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     {
         if (Duration is { } duration && duration <= TimeSpan.Zero)
         {
-            ThrowEngineError(new TalosSeccompException("InvalidWatchDuration", ErrorKind.InvalidArgument,
+            ThrowEngineError(new TalosSeccompException(ErrorIds.InvalidWatchDuration, ErrorKind.InvalidArgument,
                 $"-Duration must be longer than zero; it was {duration}.", "Duration"));
         }
     }

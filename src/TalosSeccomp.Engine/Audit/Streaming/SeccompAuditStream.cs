@@ -224,7 +224,7 @@ public sealed class SeccompAuditStream
                 var reason = failure is null ? "the node ended the stream" : failure.Message;
                 if (!_options.Follow && failures > _options.MaxReconnectAttempts)
                 {
-                    await Emit(output, AuditStreamItem.ForError(target.DisplayNode, new TalosSeccompException("AuditStreamFailed", ErrorKind.ConnectionError,
+                    await Emit(output, AuditStreamItem.ForError(target.DisplayNode, new TalosSeccompException(ErrorIds.AuditStreamFailed, ErrorKind.ConnectionError,
                         $"Reading the seccomp audit records of node {target.DisplayNode} failed {failures} times; giving up: {reason}", target.DisplayNode, failure)), cancellationToken).ConfigureAwait(false);
                     return;
                 }
@@ -385,7 +385,7 @@ public sealed class SeccompAuditStream
 
     private static TalosSeccompException AsEngineError(Exception failure, string node) =>
         failure as TalosSeccompException
-        ?? new TalosSeccompException("AuditStreamFailed", ErrorKind.NotSpecified, $"Reading the seccomp audit records of node {node} failed: {failure.Message}", node, failure);
+        ?? new TalosSeccompException(ErrorIds.AuditStreamFailed, ErrorKind.NotSpecified, $"Reading the seccomp audit records of node {node} failed: {failure.Message}", node, failure);
 
     /// <summary>What one node's reader remembers across reconnects.</summary>
     private sealed class NodeState(AuditStreamTarget target, DateTimeOffset watchStarted)

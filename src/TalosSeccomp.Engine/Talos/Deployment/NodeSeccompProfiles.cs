@@ -47,7 +47,7 @@ public static class NodeSeccompProfiles
             var resource = await client.GetResourceAsync(node, TalosResources.CriNamespace, TalosResources.SeccompProfileType, name, cancellationToken).ConfigureAwait(false);
             return TalosSeccompProfile.FromResource(resource, displayNode);
         }
-        catch (TalosSeccompException ex) when (ex.ErrorId == "TalosNotFound")
+        catch (TalosSeccompException ex) when (ex.ErrorId == ErrorIds.TalosNotFound)
         {
             return null;
         }
@@ -78,7 +78,7 @@ public static class NodeSeccompProfiles
             {
                 profile.SetContent(await client.ReadFileAsync(node, profile.Path, cancellationToken).ConfigureAwait(false));
             }
-            catch (TalosSeccompException ex) when (ex.ErrorId == "TalosNotFound")
+            catch (TalosSeccompException ex) when (ex.ErrorId == ErrorIds.TalosNotFound)
             {
                 profile.ContentMatches = false;
                 profile.ContentError = $"{profile.Path} does not exist on the node (not written yet, or /var is not mounted).";
