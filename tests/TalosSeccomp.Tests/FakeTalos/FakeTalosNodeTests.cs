@@ -218,13 +218,27 @@ public sealed class FakeTalosNodeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task LogsOfADisabledAuditdFail()
+    public async Task LogsOfADisabledAuditdFailAsUpstreamCircularGoDoes()
     {
         TheNode.HasAuditdService = false;
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = "system", Id = "auditd", TailLines = -1 }));
 
-        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        // A plain Go error from logging/circular.go: code Unknown; internal/integration/api/logs.go checks the text.
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        Assert.Equal("log \"auditd\" was not registered", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task LogsOfAnUnknownServiceAndOfContainerNamespacesFailAsUpstream()
+    {
+        var service = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = "system", Id = "nosuchservice", TailLines = -1 }));
+        var empty = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = string.Empty, Id = "x" }));
+        var cri = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = "system2", Id = "x", Driver = TalosSeccomp.Talos.Wire.Common.ContainerDriver.Cri }));
+
+        Assert.Equal((StatusCode.Unknown, "log \"nosuchservice\" was not registered"), (service.StatusCode, service.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "namespace can't be empty"), (empty.StatusCode, empty.Status.Detail));
+        Assert.Equal((StatusCode.Unknown, "CRI inspector is supported only for K8s namespace"), (cri.StatusCode, cri.Status.Detail));
     }
 
     [Fact]

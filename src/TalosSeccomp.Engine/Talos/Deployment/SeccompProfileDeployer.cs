@@ -41,12 +41,12 @@ public sealed class SeccompProfileDeployer
     public void RequireAdmin(string displayNode)
     {
         var roles = _client.Connection.Settings.Roles;
-        if (!roles.Contains(NodeSeccompProfiles.AdminRole, StringComparer.Ordinal))
+        if (!TalosRpc.IsAllowed(TalosRpc.ApplyConfiguration.Method, roles) || !TalosRpc.IsAllowed(TalosRpc.StateGet.Method, roles, TalosResources.MachineConfigType))
         {
             throw new TalosSeccompException(ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied,
-                $"Changing seccomp profiles on {displayNode} needs the {NodeSeccompProfiles.AdminRole} role (the machine config is a Sensitive resource and ApplyConfiguration is admin-only), "
+                $"Changing seccomp profiles on {displayNode} needs the {TalosRoles.Admin} role (the machine config is a Sensitive resource and ApplyConfiguration is admin-only), "
                 + $"but the client certificate has {NodeSeccompProfiles.RoleList(roles)}. Nothing was sent. Use a talosconfig context with an os:admin certificate.",
-                displayNode);
+                displayNode) { Classification = ErrorClass.PermissionDenied };
         }
     }
 
