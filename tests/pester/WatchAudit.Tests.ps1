@@ -156,7 +156,7 @@ Describe 'Watch-TalosAudit following' {
         $node = $Info.nodes[1]
         Invoke-RestMethod -Method Put "$Control/nodes/$node/unreachable?value=true" | Out-Null
         try {
-            $events = Watch-TalosAudit -TalosConfig $Config -Node $node -Duration ([TimeSpan]::FromSeconds(1)) -ErrorVariable failed -ErrorAction SilentlyContinue
+            $events = Watch-TalosAudit -TalosConfig $Config -Node $node -Duration ([TimeSpan]::FromSeconds(1)) -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
             $events | Should -BeNullOrEmpty
             $failed.Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -BeLike 'AuditStreamFailed*'
