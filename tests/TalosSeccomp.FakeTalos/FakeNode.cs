@@ -41,6 +41,7 @@ public sealed class FakeNode
     private string persistentConfig = string.Empty;
     private string hostname;
     private CancellationTokenSource? tryRevert;
+    private TaskCompletionSource? heldBack;
 
     internal FakeNode(string address, string hostname, FakePki pki, string talosVersion, bool isEndpointNode)
     {
@@ -109,6 +110,20 @@ public sealed class FakeNode
 
     /// <summary>Open auditd-log streams on this node.</summary>
     public int OpenAuditdLogStreams => AuditdLog.SubscriberCount;
+
+    /// <summary>
+    /// Completes the next time a Logs, Dmesg or Read stream of this node has to wait to send (its write did not complete
+    /// at once: HTTP/2 flow control holds it back because the client stopped reading). Tests of backpressure wait for
+    /// this instead of sleeping. Ask before starting the stream.
+    /// </summary>
+    public Task WhenAStreamIsHeldBack()
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref heldBack, signal);
+        return signal.Task;
+    }
+
+    internal void ReportHeldBack() => Interlocked.Exchange(ref heldBack, null)?.TrySetResult();
 
     /// <summary>Ends every open Dmesg and Logs stream of this node with Unavailable, as a dropped connection would; returns how many.</summary>
     public int DropLogStreams() => KernelLog.DropSubscribers() + AuditdLog.DropSubscribers();
@@ -217,30 +232,18 @@ public sealed class FakeNode
         return fraction.Length == 0 ? seconds + "Z" : seconds + "." + fraction + "Z";
     }
 
-    /// <summary>Handles ApplyConfiguration as machined does; throws RpcException with the node's status codes.</summary>
+    /// <summary>
+    /// Handles ApplyConfiguration as machined does on a configured node (upstream
+    /// <c>internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go</c> ApplyConfiguration), in its order: one
+    /// apply at a time (FailedPrecondition), any mode but TRY cancels a pending try rollback, the config must parse and
+    /// hold a v1alpha1 document (InvalidArgument), REBOOT is refused (Unimplemented), AUTO becomes NO_REBOOT, and the
+    /// reply's mode_details are upstream's texts. The admin check of that handler is the RBAC rule (TalosRpc).
+    /// </summary>
     internal async Task<ApplyConfiguration> ApplyAsync(ApplyConfigurationRequest request)
     {
         var text = request.Data.ToStringUtf8();
         var mode = request.Mode;
         var tryTimeout = request.TryModeTimeout?.ToTimeSpan();
-        if (mode == ApplyConfigurationRequest.Types.Mode.Reboot)
-        {
-            Record(text, request, tryTimeout, "Refused: REBOOT");
-            throw new RpcException(new Status(StatusCode.Unimplemented,
-                "apply configuration with mode REBOOT is not supported anymore, use AUTO or NO_REBOOT"));
-        }
-
-        FakeMachineConfig parsed;
-        try
-        {
-            parsed = FakeMachineConfig.Parse(text);
-        }
-        catch (FakeConfigException e)
-        {
-            Record(text, request, tryTimeout, "Rejected: " + e.Message);
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
-
         if (!await applyInProgress.WaitAsync(0).ConfigureAwait(false))
         {
             Record(text, request, tryTimeout, "Refused: busy");
@@ -249,48 +252,103 @@ public sealed class FakeNode
 
         try
         {
+            if (mode != ApplyConfigurationRequest.Types.Mode.Try)
+            {
+                tryRevert?.Cancel();
+            }
+
+            FakeMachineConfig parsed;
+            try
+            {
+                parsed = FakeMachineConfig.Parse(text);
+            }
+            catch (FakeConfigException e)
+            {
+                Record(text, request, tryTimeout, "Rejected: " + e.Message);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            }
+
+            if (mode == ApplyConfigurationRequest.Types.Mode.Reboot)
+            {
+                Record(text, request, tryTimeout, "Refused: REBOOT");
+                throw new RpcException(new Status(StatusCode.Unimplemented, "the REBOOT mode is not supported, please use AUTO or NO_REBOOT modes instead"));
+            }
+
+            string modeDetails = mode switch
+            {
+                ApplyConfigurationRequest.Types.Mode.Auto or ApplyConfigurationRequest.Types.Mode.Try or ApplyConfigurationRequest.Types.Mode.NoReboot => "Applied configuration without a reboot",
+                ApplyConfigurationRequest.Types.Mode.Staged => "Staged configuration to be applied after the next reboot",
+                _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"incorrect mode '{ModeName(mode)}' specified for the apply config call")),
+            };
+            var effectiveMode = mode == ApplyConfigurationRequest.Types.Mode.Auto ? ApplyConfigurationRequest.Types.Mode.NoReboot : mode;
+
             BeforeApply?.Invoke(this);
             var previous = MachineConfig;
-            var result = new ApplyConfiguration();
+            var result = new ApplyConfiguration { Mode = effectiveMode };
             if (request.DryRun)
             {
-                var effectiveMode = mode == ApplyConfigurationRequest.Types.Mode.Staged ? "Staged configuration to be applied after the next reboot" : "Applied configuration without a reboot";
-                result.Mode = mode == ApplyConfigurationRequest.Types.Mode.Auto ? ApplyConfigurationRequest.Types.Mode.NoReboot : mode;
-                result.ModeDetails = $"Dry run summary:\n{effectiveMode} (skipped in dry-run).\n\nConfig diff:\n\n{LineDiff(previous, text)}";
+                result.ModeDetails = $"Dry run summary:\n{modeDetails} (skipped in dry-run).\nConfig diff:\n\n{LineDiff(previous, text)}";
                 Record(text, request, tryTimeout, "DryRun");
                 return result;
             }
 
-            switch (mode)
+            switch (effectiveMode)
             {
                 case ApplyConfigurationRequest.Types.Mode.Staged:
                     StageConfig(text);
-                    result.Mode = mode;
-                    result.ModeDetails = "Staged configuration to be applied after the next reboot";
                     Record(text, request, tryTimeout, "Staged");
                     break;
                 case ApplyConfigurationRequest.Types.Mode.Try:
+                    // constants.ConfigTryTimeout is one minute; the text uses Go's time.Duration.String().
                     var timeout = tryTimeout ?? TimeSpan.FromMinutes(1);
                     SetConfig(text, parsed, persist: false);
                     ScheduleRevert(previous, text, timeout);
-                    result.Mode = mode;
-                    result.ModeDetails = $"Applied configuration without a reboot\nThe config is applied in 'try' mode and will be automatically reverted back in {timeout.TotalSeconds}s";
+                    modeDetails += $"\nThe config is applied in 'try' mode and will be automatically reverted back in {GoDuration(timeout)}";
                     Record(text, request, tryTimeout, "Applied");
                     break;
                 default:
                     SetConfig(text, parsed, persist: true);
-                    result.Mode = ApplyConfigurationRequest.Types.Mode.NoReboot;
-                    result.ModeDetails = "Applied configuration without a reboot";
                     Record(text, request, tryTimeout, "Applied");
                     break;
             }
 
+            result.ModeDetails = modeDetails;
             return result;
         }
         finally
         {
             applyInProgress.Release();
         }
+    }
+
+    /// <summary>Go's <c>time.Duration.String()</c>: <c>1m0s</c>, <c>1h30m0s</c>, <c>2.5s</c>, <c>500ms</c>, <c>0s</c>.</summary>
+    internal static string GoDuration(TimeSpan duration)
+    {
+        if (duration == TimeSpan.Zero)
+        {
+            return "0s";
+        }
+
+        var sign = duration < TimeSpan.Zero ? "-" : string.Empty;
+        var d = duration.Duration();
+        if (d < TimeSpan.FromSeconds(1))
+        {
+            var ns = d.Ticks * 100;
+            return sign + (ns < 1000 ? $"{ns}ns"
+                : ns < 1_000_000 ? (ns / 1000d).ToString("0.#########", CultureInfo.InvariantCulture) + "µs"
+                : (ns / 1_000_000d).ToString("0.#########", CultureInfo.InvariantCulture) + "ms");
+        }
+
+        var hours = (long)d.TotalHours;
+        var minutes = d.Minutes;
+        var seconds = (d.Ticks % TimeSpan.TicksPerMinute) / (double)TimeSpan.TicksPerSecond;
+        var text = seconds.ToString("0.#########", CultureInfo.InvariantCulture) + "s";
+        if (hours > 0)
+        {
+            return $"{sign}{hours}h{minutes}m{text}";
+        }
+
+        return minutes > 0 ? $"{sign}{minutes}m{text}" : sign + text;
     }
 
     /// <summary>Adds or refreshes this node's view of a cluster member.</summary>

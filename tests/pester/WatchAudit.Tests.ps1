@@ -144,6 +144,47 @@ Describe 'Watch-TalosAudit following' {
         Wait-Until { (Get-OpenStream $Info.nodes[0]).auditd -eq 0 } 'the stream is closed'
     }
 
+    It '-Verbose counts the events really written, not those still buffered (-MaxEvents 1)' {
+        $node = $Info.nodes[2]
+        1..4 | ForEach-Object { Add-AuditdRecord $node } | Out-Null
+        $all = Watch-TalosAudit -TalosConfig $Config -Node $node -NoFollow -MaxEvents 1 -Verbose 4>&1
+        @($all | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }).Count | Should -Be 1
+        ($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match '(?m)^1 seccomp events written'
+    }
+
+    It 'with -Duration, a node that never connected is an error naming it, not an empty success' {
+        $node = $Info.nodes[1]
+        Invoke-RestMethod -Method Put "$Control/nodes/$node/unreachable?value=true" | Out-Null
+        try {
+            $events = Watch-TalosAudit -TalosConfig $Config -Node $node -Duration ([TimeSpan]::FromSeconds(1)) -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $events | Should -BeNullOrEmpty
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'AuditStreamFailed*'
+            $failed[0].Exception.Message | Should -Match ([regex]::Escape($node))
+        }
+        finally { Invoke-RestMethod -Method Put "$Control/nodes/$node/unreachable?value=false" | Out-Null }
+    }
+
+    It 'a followed watch of a node that never answers ends with an error once the reconnect budget is spent' {
+        $node = $Info.nodes[1]
+        Invoke-RestMethod -Method Put "$Control/nodes/$node/unreachable?value=true" | Out-Null
+        $watch = Start-Watch "Watch-TalosAudit -TalosConfig '$Config' -Node $node"
+        try {
+            # A hang guard: without the budget the watch would warn forever.
+            $watch.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30)) | Should -BeTrue
+            $null = $watch.PowerShell.EndInvoke($watch.Handle)
+            $errors = @($watch.PowerShell.Streams.Error)
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AuditStreamFailed*'
+            $errors[0].Exception.Message | Should -Match "Node $([regex]::Escape($node)) never answered"
+            @($watch.PowerShell.Streams.Warning).Count | Should -Be 3
+        }
+        finally {
+            $watch.PowerShell.Dispose()
+            Invoke-RestMethod -Method Put "$Control/nodes/$node/unreachable?value=false" | Out-Null
+        }
+    }
+
     It 'reconnects after a dropped stream with a warning naming the node, and repeats nothing' {
         $node = $Info.nodes[1]
         $watch = Start-Watch "Watch-TalosAudit -TalosConfig '$Config' -Node $node -MaxEvents 2"

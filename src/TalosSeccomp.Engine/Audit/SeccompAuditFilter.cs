@@ -59,7 +59,7 @@ public sealed class SeccompAuditFilter
 
                 if (!any)
                 {
-                    throw new TalosSeccompException("InvalidSeccompAuditAction", ErrorKind.InvalidArgument,
+                    throw new TalosSeccompException(ErrorIds.InvalidSeccompAuditAction, ErrorKind.InvalidArgument,
                         $"'{pattern.Pattern}' matches no seccomp audit action. Valid actions: {string.Join(", ", ActionNames)}.", "Action");
                 }
             }

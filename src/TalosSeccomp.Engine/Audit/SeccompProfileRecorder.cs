@@ -60,7 +60,7 @@ public sealed class SeccompProfileRecorder
         if (_seen.Count == 0)
         {
             throw new Errors.TalosSeccompException(
-                "NoAuditEventsRecorded",
+                Errors.ErrorIds.NoAuditEventsRecorded,
                 Errors.ErrorKind.InvalidData,
                 EventCount == 0
                     ? "No seccomp audit events were given, so there is nothing to build a profile from."

@@ -34,6 +34,31 @@ public enum ErrorKind
 }
 
 /// <summary>
+/// What a failed Talos call means for the caller deciding what to do next: retry, fall back, or report. Set by
+/// <c>TalosErrorMapper</c> from the gRPC status code (and, where upstream reports a condition only as text, from that
+/// upstream text, in that one place), so callers test this instead of message text or ErrorId strings.
+/// </summary>
+public enum ErrorClass
+{
+    /// <summary>Not a classified Talos call failure (input errors, local files, ...).</summary>
+    None,
+    /// <summary>A retry may work: the node or endpoint is unreachable, the call timed out, the connection broke, or the node failed without a more specific code.</summary>
+    Transient,
+    /// <summary>A service log the node does not have, e.g. <c>auditd</c> on Talos before 1.9 or with <c>talos.auditd.disabled=1</c>.</summary>
+    MissingServiceLog,
+    /// <summary>The file or resource does not exist on the node.</summary>
+    NotFound,
+    /// <summary>The client certificate's roles or identity do not allow the call.</summary>
+    PermissionDenied,
+    /// <summary>TLS failed: a certificate or protocol was refused by either side.</summary>
+    Tls,
+    /// <summary>The node rejected the request itself (InvalidArgument, FailedPrecondition, Unimplemented).</summary>
+    Rejected,
+    /// <summary>A concurrent change on the node (AlreadyExists, Aborted).</summary>
+    Conflict,
+}
+
+/// <summary>
 /// The one exception type the engine throws for anticipated failures. It carries a stable
 /// <see cref="ErrorId"/> (the FullyQualifiedErrorId users filter on), a <see cref="Kind"/> and the
 /// <see cref="Target"/> it concerns (a node, a file, a parameter). Messages never contain key material.
@@ -57,4 +82,13 @@ public sealed class TalosSeccompException : Exception
 
     /// <summary>What the failure concerns: a node address, a path, a parameter name.</summary>
     public string? Target { get; }
+
+    /// <summary>What a failed Talos call means (retry, fall back, report); <see cref="ErrorClass.None"/> for other failures.</summary>
+    public ErrorClass Classification { get; init; }
+
+    /// <summary>The gRPC status code the node answered with, when the failure was a gRPC status.</summary>
+    public Grpc.Core.StatusCode? GrpcStatus { get; init; }
+
+    /// <summary>Whether a retry may work (<see cref="ErrorClass.Transient"/>).</summary>
+    public bool IsTransient => Classification == ErrorClass.Transient;
 }

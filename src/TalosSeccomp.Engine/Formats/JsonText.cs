@@ -25,7 +25,7 @@ internal static class JsonText
         }
         catch (ArgumentException ex)
         {
-            throw new TalosSeccompException("InvalidJsonValue", ErrorKind.InvalidArgument, "The profile contains a number JSON cannot hold (NaN or infinity).", null, ex);
+            throw new TalosSeccompException(ErrorIds.InvalidJsonValue, ErrorKind.InvalidArgument, "The profile contains a number JSON cannot hold (NaN or infinity).", null, ex);
         }
     }
 

@@ -115,7 +115,7 @@ public sealed class Wildcard
 
         if (i >= pattern.Length)
         {
-            throw new TalosSeccompException("InvalidWildcardPattern", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.InvalidWildcardPattern, ErrorKind.InvalidArgument,
                 $"The wildcard pattern '{pattern}' has a '[' without a closing ']'. Escape a literal bracket with a backtick (`[).", parameter);
         }
 

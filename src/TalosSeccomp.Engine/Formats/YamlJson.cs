@@ -35,12 +35,12 @@ public static class YamlJson
         }
         catch (YamlTreeException ex)
         {
-            throw new TalosSeccompException("InvalidYaml", ErrorKind.InvalidData, $"The YAML is not valid at {YamlScalarResolver.Describe(ex.Line, ex.Column)}: {ex.Message}", source, ex);
+            throw new TalosSeccompException(ErrorIds.InvalidYaml, ErrorKind.InvalidData, $"The YAML is not valid at {YamlScalarResolver.Describe(ex.Line, ex.Column)}: {ex.Message}", source, ex);
         }
 
         if (documents.Count > 1)
         {
-            throw new TalosSeccompException("InvalidYaml", ErrorKind.InvalidData, $"Expected one YAML document but found {documents.Count}.", source);
+            throw new TalosSeccompException(ErrorIds.InvalidYaml, ErrorKind.InvalidData, $"Expected one YAML document but found {documents.Count}.", source);
         }
 
         return documents.Count == 0 ? null : ToJson(documents[0].Root, source);
@@ -79,7 +79,7 @@ public static class YamlJson
     {
         if (--budget < 0)
         {
-            throw new TalosSeccompException("YamlValueNotRepresentableInJson", ErrorKind.InvalidData, "The YAML expands to too many nodes through aliases.", source);
+            throw new TalosSeccompException(ErrorIds.YamlValueNotRepresentableInJson, ErrorKind.InvalidData, "The YAML expands to too many nodes through aliases.", source);
         }
 
         switch (node)
@@ -97,12 +97,12 @@ public static class YamlJson
                 }
                 catch (FormatException ex)
                 {
-                    throw new TalosSeccompException("YamlValueNotRepresentableInJson", ErrorKind.InvalidData, $"At {YamlScalarResolver.Describe(scalar.Line, scalar.Column)}: {ex.Message}.", source, ex);
+                    throw new TalosSeccompException(ErrorIds.YamlValueNotRepresentableInJson, ErrorKind.InvalidData, $"At {YamlScalarResolver.Describe(scalar.Line, scalar.Column)}: {ex.Message}.", source, ex);
                 }
 
                 if (kind == ScalarKind.NotRepresentable)
                 {
-                    throw new TalosSeccompException("YamlValueNotRepresentableInJson", ErrorKind.InvalidData, $"The value '{scalar.Value}' at {YamlScalarResolver.Describe(scalar.Line, scalar.Column)} has no JSON form.", source);
+                    throw new TalosSeccompException(ErrorIds.YamlValueNotRepresentableInJson, ErrorKind.InvalidData, $"The value '{scalar.Value}' at {YamlScalarResolver.Describe(scalar.Line, scalar.Column)} has no JSON form.", source);
                 }
 
                 return json;
@@ -127,7 +127,7 @@ public static class YamlJson
                 {
                     if (YAlias.Resolve(key) is not YScalar keyScalar)
                     {
-                        throw new TalosSeccompException("YamlValueNotRepresentableInJson", ErrorKind.InvalidData, $"The mapping key at {YamlScalarResolver.Describe(key.Line, key.Column)} is not a scalar, which JSON cannot hold.", source);
+                        throw new TalosSeccompException(ErrorIds.YamlValueNotRepresentableInJson, ErrorKind.InvalidData, $"The mapping key at {YamlScalarResolver.Describe(key.Line, key.Column)} is not a scalar, which JSON cannot hold.", source);
                     }
 
                     if (keyScalar.IsPlain && keyScalar.Tag is null && keyScalar.Value == "<<")
@@ -147,7 +147,7 @@ public static class YamlJson
                     {
                         if (Convert(merged, source, ref budget) is not JsonObject mergedObject)
                         {
-                            throw new TalosSeccompException("YamlValueNotRepresentableInJson", ErrorKind.InvalidData, $"The merge key at {YamlScalarResolver.Describe(merge.Line, merge.Column)} does not refer to a mapping.", source);
+                            throw new TalosSeccompException(ErrorIds.YamlValueNotRepresentableInJson, ErrorKind.InvalidData, $"The merge key at {YamlScalarResolver.Describe(merge.Line, merge.Column)} does not refer to a mapping.", source);
                         }
 
                         foreach (var (k, v) in mergedObject.ToList())

@@ -62,7 +62,7 @@ internal static class MachineConfigEditVerifier
 
     public static TalosSeccompException Failed(string why, string? source, Exception? inner = null) =>
         new(
-            "MachineConfigPatchVerificationFailed",
+            ErrorIds.MachineConfigPatchVerificationFailed,
             ErrorKind.InvalidOperation,
             $"The seccomp profile edit was not applied because the result failed verification: {why}. The config was left untouched; please report this.",
             source,

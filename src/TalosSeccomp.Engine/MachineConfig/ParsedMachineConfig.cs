@@ -38,7 +38,7 @@ internal sealed class ParsedMachineConfig
         catch (YamlTreeException ex)
         {
             throw new TalosSeccompException(
-                "MachineConfigInvalidYaml",
+                ErrorIds.MachineConfigInvalidYaml,
                 ErrorKind.InvalidData,
                 $"The machine config is not valid YAML at {YamlScalarResolver.Describe(ex.Line, ex.Column)}: {ex.Message}",
                 source,
@@ -72,7 +72,7 @@ internal sealed class ParsedMachineConfig
         if (v1Alpha1.Count == 0)
         {
             throw new TalosSeccompException(
-                "MachineConfigMissingV1Alpha1",
+                ErrorIds.MachineConfigMissingV1Alpha1,
                 ErrorKind.InvalidData,
                 $"The machine config has no v1alpha1 document (one with 'version: v1alpha1' and no 'kind'); found {trees.Count} other document(s).",
                 source);
@@ -81,7 +81,7 @@ internal sealed class ParsedMachineConfig
         if (v1Alpha1.Count > 1)
         {
             throw new TalosSeccompException(
-                "MachineConfigMultipleV1Alpha1",
+                ErrorIds.MachineConfigMultipleV1Alpha1,
                 ErrorKind.InvalidData,
                 $"The machine config has {v1Alpha1.Count} v1alpha1 documents (documents {string.Join(", ", v1Alpha1.Select(i => i + 1))}); Talos accepts only one.",
                 source);

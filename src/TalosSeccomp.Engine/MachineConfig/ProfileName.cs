@@ -25,7 +25,7 @@ public static partial class ProfileName
             return name!;
         }
 
-        throw new TalosSeccompException("UnsafeProfileName", ErrorKind.InvalidArgument, Explain(name), name);
+        throw new TalosSeccompException(ErrorIds.UnsafeProfileName, ErrorKind.InvalidArgument, Explain(name), name);
     }
 
     /// <summary>Why a name is refused (the message of <see cref="Validate"/>).</summary>

@@ -107,7 +107,7 @@ internal sealed class SeccompProfileLayout
                 break;
             default:
                 throw new TalosSeccompException(
-                    "MachineConfigInvalidSeccompProfiles",
+                    ErrorIds.MachineConfigInvalidSeccompProfiles,
                     ErrorKind.InvalidData,
                     $"machine.seccompProfiles at {YamlScalarResolver.Describe(ProfilesValue.Line, ProfilesValue.Column)} is not a list.",
                     source);
@@ -155,10 +155,10 @@ internal sealed class SeccompProfileLayout
     private static bool IsNull(YScalar scalar) => scalar.IsPlain && scalar.Tag is null && YamlScalarResolver.ResolvePlain(scalar.Value).Kind == ScalarKind.Null;
 
     private static TalosSeccompException InvalidEntry(string message, string? source) =>
-        new("MachineConfigInvalidSeccompProfiles", ErrorKind.InvalidData, message, source);
+        new(ErrorIds.MachineConfigInvalidSeccompProfiles, ErrorKind.InvalidData, message, source);
 
     private static TalosSeccompException Unsupported(string why, YNode node, string? source) =>
-        new("MachineConfigUnsupportedLayout", ErrorKind.InvalidData, $"The machine config cannot be edited safely: {why} ({YamlScalarResolver.Describe(node.Line, node.Column)}). Edit it by hand or rewrite that part in block style.", source);
+        new(ErrorIds.MachineConfigUnsupportedLayout, ErrorKind.InvalidData, $"The machine config cannot be edited safely: {why} ({YamlScalarResolver.Describe(node.Line, node.Column)}). Edit it by hand or rewrite that part in block style.", source);
 
     // An alias value points at a node defined earlier; splicing there would edit the anchor's other users too.
     private static YScalar RequireOwnNode(YNode key, YNode value, string path, string? source)
@@ -243,7 +243,7 @@ internal sealed class SeccompProfileLayout
             break;
         }
 
-        throw new TalosSeccompException("MachineConfigUnsupportedLayout", ErrorKind.InvalidData, $"Cannot find the '-' of the seccompProfiles entry at {YamlScalarResolver.Describe(item.Line, item.Column)}.");
+        throw new TalosSeccompException(ErrorIds.MachineConfigUnsupportedLayout, ErrorKind.InvalidData, $"Cannot find the '-' of the seccompProfiles entry at {YamlScalarResolver.Describe(item.Line, item.Column)}.");
     }
 
     /// <summary>0-based column of the item's dash.</summary>

@@ -62,7 +62,7 @@ public static class SeccompAction
         }
 
         throw new TalosSeccompException(
-            "InvalidSeccompAction",
+            ErrorIds.InvalidSeccompAction,
             ErrorKind.InvalidArgument,
             $"'{value}' at {location} is not a seccomp action. Use one of: {string.Join(", ", ShortNames)} (or the SCMP_ACT_* spelling).",
             location);

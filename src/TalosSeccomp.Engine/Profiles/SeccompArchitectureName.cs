@@ -34,7 +34,7 @@ public static class SeccompArchitectureName
         }
 
         throw new TalosSeccompException(
-            "InvalidSeccompArchitecture",
+            ErrorIds.InvalidSeccompArchitecture,
             ErrorKind.InvalidArgument,
             $"'{value}' at {location} is not an architecture libseccomp knows. Use a name such as x86_64, aarch64 or SCMP_ARCH_X86_64.",
             location);

@@ -145,5 +145,5 @@ public sealed class SeccompArgument
     }
 
     private static TalosSeccompException InvalidArgument(string message, string location) =>
-        new("InvalidSeccompArgument", ErrorKind.InvalidArgument, message, location);
+        new(ErrorIds.InvalidSeccompArgument, ErrorKind.InvalidArgument, message, location);
 }

@@ -49,7 +49,7 @@ public static class SeccompFilterFlag
         }
 
         throw new TalosSeccompException(
-            "InvalidSeccompFlag",
+            ErrorIds.InvalidSeccompFlag,
             ErrorKind.InvalidArgument,
             $"'{value}' at {location} is not a seccomp filter flag. Use one of: {string.Join(", ", ShortNames)} (or the SECCOMP_FILTER_FLAG_* spelling).",
             location);

@@ -55,7 +55,7 @@ public static class SeccompOperator
         }
 
         throw new TalosSeccompException(
-            "InvalidSeccompOperator",
+            ErrorIds.InvalidSeccompOperator,
             ErrorKind.InvalidArgument,
             $"'{value}' at {location} is not a seccomp comparison operator. Use one of: {string.Join(", ", LongNames)}, their short forms (EQ, NE, LT, LE, GE, GT, MASKED_EQ) or the SCMP_CMP_* spelling.",
             location);

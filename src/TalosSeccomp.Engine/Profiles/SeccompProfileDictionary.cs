@@ -99,5 +99,5 @@ public static class SeccompProfileDictionary
         : throw Invalid(location, $"is {value}, outside the range seccomp numbers have (-2^63 to 2^64-1)");
 
     private static TalosSeccompException Invalid(string location, string why) =>
-        new("InvalidSeccompProfileType", ErrorKind.InvalidType, $"The profile value {location} {why}.", location);
+        new(ErrorIds.InvalidSeccompProfileType, ErrorKind.InvalidType, $"The profile value {location} {why}.", location);
 }

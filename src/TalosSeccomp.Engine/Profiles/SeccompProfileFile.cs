@@ -21,11 +21,11 @@ public static class SeccompProfileFile
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new TalosSeccompException("SeccompProfileFileNotFound", ErrorKind.ObjectNotFound, $"The seccomp profile file '{path}' does not exist.", path, ex);
+            throw new TalosSeccompException(ErrorIds.SeccompProfileFileNotFound, ErrorKind.ObjectNotFound, $"The seccomp profile file '{path}' does not exist.", path, ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new TalosSeccompException("SeccompProfileFileUnreadable", ErrorKind.PermissionDenied, $"The seccomp profile file '{path}' cannot be read: {ex.Message}", path, ex);
+            throw new TalosSeccompException(ErrorIds.SeccompProfileFileUnreadable, ErrorKind.PermissionDenied, $"The seccomp profile file '{path}' cannot be read: {ex.Message}", path, ex);
         }
 
         var profile = lenient ? SeccompProfile.ParseLenient(text, path) : SeccompProfile.Parse(text, path);
@@ -48,7 +48,7 @@ public static class SeccompProfileFile
         {
             if (noClobber)
             {
-                throw new TalosSeccompException("SeccompProfileFileExists", ErrorKind.InvalidOperation,
+                throw new TalosSeccompException(ErrorIds.SeccompProfileFileExists, ErrorKind.InvalidOperation,
                     $"'{path}' already exists and -NoClobber was given.", path);
             }
 
@@ -56,7 +56,7 @@ public static class SeccompProfileFile
             {
                 if (!force)
                 {
-                    throw new TalosSeccompException("SeccompProfileFileReadOnly", ErrorKind.PermissionDenied,
+                    throw new TalosSeccompException(ErrorIds.SeccompProfileFileReadOnly, ErrorKind.PermissionDenied,
                         $"'{path}' is read-only; use -Force to replace it.", path);
                 }
 
@@ -67,7 +67,7 @@ public static class SeccompProfileFile
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory))
         {
-            throw new TalosSeccompException("SeccompProfileDirectoryNotFound", ErrorKind.ObjectNotFound,
+            throw new TalosSeccompException(ErrorIds.SeccompProfileDirectoryNotFound, ErrorKind.ObjectNotFound,
                 $"The directory '{directory}' does not exist.", path);
         }
 
@@ -80,7 +80,7 @@ public static class SeccompProfileFile
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
-            throw new TalosSeccompException("SeccompProfileFileUnwritable", ErrorKind.PermissionDenied, $"'{path}' cannot be written: {ex.Message}", path, ex);
+            throw new TalosSeccompException(ErrorIds.SeccompProfileFileUnwritable, ErrorKind.PermissionDenied, $"'{path}' cannot be written: {ex.Message}", path, ex);
         }
     }
 

@@ -46,7 +46,7 @@ public static class SeccompProfileMerger
         ArgumentNullException.ThrowIfNull(profiles);
         if (profiles.Count == 0)
         {
-            throw new TalosSeccompException("NoSeccompProfilesToMerge", ErrorKind.InvalidArgument, "There are no seccomp profiles to merge.", "InputObject");
+            throw new TalosSeccompException(ErrorIds.NoSeccompProfilesToMerge, ErrorKind.InvalidArgument, "There are no seccomp profiles to merge.", "InputObject");
         }
 
         var labels = profiles.Select((p, i) => p.Source ?? p.Name ?? $"#{i + 1}").ToList();

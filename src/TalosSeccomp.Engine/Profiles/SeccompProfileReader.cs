@@ -39,7 +39,7 @@ internal static class SeccompProfileReader
             var line = (ex.LineNumber ?? 0) + 1;
             var position = (ex.BytePositionInLine ?? 0) + 1;
             throw new TalosSeccompException(
-                "InvalidSeccompProfileJson",
+                ErrorIds.InvalidSeccompProfileJson,
                 ErrorKind.InvalidArgument,
                 $"{Describe(source)} is not valid JSON (line {line}, position {position}): {reason}",
                 source ?? $"line {line}",
@@ -49,7 +49,7 @@ internal static class SeccompProfileReader
         if (root is not JsonObject obj)
         {
             throw new TalosSeccompException(
-                "InvalidSeccompProfileType",
+                ErrorIds.InvalidSeccompProfileType,
                 ErrorKind.InvalidType,
                 $"{Describe(source)} must be a JSON object with at least \"defaultAction\"; it is {KindOf(root)}.",
                 source ?? "$");
@@ -69,7 +69,7 @@ internal static class SeccompProfileReader
         {
             // JsonObject refuses duplicate keys when it materialises; Go would silently keep the last one.
             throw new TalosSeccompException(
-                "InvalidSeccompProfileJson",
+                ErrorIds.InvalidSeccompProfileJson,
                 ErrorKind.InvalidArgument,
                 $"{Describe(source)} has a duplicate key: {ex.Message}",
                 source,
@@ -317,13 +317,13 @@ internal static class SeccompProfileReader
         private string Where(string path) => source is null ? path : $"{source}: {path}";
 
         private TalosSeccompException Type(string path, string expected, JsonNode? actual) => new(
-            "InvalidSeccompProfileType",
+            ErrorIds.InvalidSeccompProfileType,
             ErrorKind.InvalidType,
             $"{Describe(source)}: {path} must be {expected}; it is {KindOf(actual)}.",
             source ?? path);
 
         private TalosSeccompException Field(string path, string problem) => new(
-            "InvalidSeccompProfileField",
+            ErrorIds.InvalidSeccompProfileField,
             ErrorKind.InvalidData,
             $"{Describe(source)}: {path} {problem}.",
             source ?? path);

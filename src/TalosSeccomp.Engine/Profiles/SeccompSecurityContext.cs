@@ -33,7 +33,7 @@ public sealed class SeccompSecurityContext
             || segments.Any(s => s is "" or "." or ".."))
         {
             throw new TalosSeccompException(
-                "InvalidLocalhostProfile",
+                ErrorIds.InvalidLocalhostProfile,
                 ErrorKind.InvalidArgument,
                 $"'{localhostProfile}' is not a valid localhostProfile: the kubelet needs a relative path below /var/lib/kubelet/seccomp without '.' or '..' segments, e.g. 'profiles/audit.json'.",
                 localhostProfile);

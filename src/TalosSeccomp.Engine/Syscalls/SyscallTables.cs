@@ -186,7 +186,7 @@ public static partial class SyscallTables
         }
 
         return GetSyscalls(arch.Name).FirstOrDefault(s => string.Equals(s.Name, syscall, StringComparison.OrdinalIgnoreCase))
-            ?? throw new TalosSeccompException("SyscallNotFound", ErrorKind.ObjectNotFound,
+            ?? throw new TalosSeccompException(ErrorIds.SyscallNotFound, ErrorKind.ObjectNotFound,
                 $"'{syscall}' is not a syscall on {arch.Name}.", syscall);
     }
 
@@ -203,7 +203,7 @@ public static partial class SyscallTables
         }
 
         var text = number.ToString(CultureInfo.InvariantCulture);
-        throw new TalosSeccompException("SyscallNotFound", ErrorKind.ObjectNotFound,
+        throw new TalosSeccompException(ErrorIds.SyscallNotFound, ErrorKind.ObjectNotFound,
             $"No syscall has number {text} (0x{number:x}) on {arch.Name}.", text);
     }
 
@@ -230,7 +230,7 @@ public static partial class SyscallTables
     }
 
     private static TalosSeccompException UnknownArchitecture(string? name) =>
-        new("UnknownArchitecture", ErrorKind.InvalidArgument,
+        new(ErrorIds.UnknownArchitecture, ErrorKind.InvalidArgument,
             $"'{name}' is not an architecture with a syscall table. Known: {string.Join(", ", Architectures.Select(a => a.Name))}.",
             name);
 

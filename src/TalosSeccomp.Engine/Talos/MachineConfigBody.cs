@@ -44,7 +44,7 @@ public static class MachineConfigBody
 
         if (string.IsNullOrEmpty(yamlSpec))
         {
-            throw new TalosSeccompException("MachineConfigInvalidResource", ErrorKind.InvalidData, "The MachineConfig resource carries no config (empty proto_spec and yaml_spec).", source);
+            throw new TalosSeccompException(ErrorIds.MachineConfigInvalidResource, ErrorKind.InvalidData, "The MachineConfig resource carries no config (empty proto_spec and yaml_spec).", source);
         }
 
         if (!hasAnnotations)
@@ -59,12 +59,12 @@ public static class MachineConfigBody
         }
         catch (YamlTreeException ex)
         {
-            throw new TalosSeccompException("MachineConfigInvalidResource", ErrorKind.InvalidData, $"The MachineConfig resource's yaml_spec is not valid YAML at {YamlScalarResolver.Describe(ex.Line, ex.Column)}.", source, ex);
+            throw new TalosSeccompException(ErrorIds.MachineConfigInvalidResource, ErrorKind.InvalidData, $"The MachineConfig resource's yaml_spec is not valid YAML at {YamlScalarResolver.Describe(ex.Line, ex.Column)}.", source, ex);
         }
 
         if (documents.Count != 1 || documents[0].Root is not YScalar scalar || scalar.IsEmptyNull)
         {
-            throw new TalosSeccompException("MachineConfigInvalidResource", ErrorKind.InvalidData, "The MachineConfig resource's yaml_spec is not a YAML string holding the config.", source);
+            throw new TalosSeccompException(ErrorIds.MachineConfigInvalidResource, ErrorKind.InvalidData, "The MachineConfig resource's yaml_spec is not a YAML string holding the config.", source);
         }
 
         return scalar.Value;

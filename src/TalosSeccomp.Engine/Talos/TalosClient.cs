@@ -21,8 +21,6 @@ public sealed class TalosClient
     /// <summary>Deadline of a call when none is given.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    private const string MachinePrefix = "/machine.MachineService/";
-    private const string StatePrefix = "/cosi.resource.State/";
     private readonly MachineService.MachineServiceClient _machine;
     private readonly State.StateClient _state;
 
@@ -45,11 +43,11 @@ public sealed class TalosClient
 
     /// <summary>MachineService.Version of <paramref name="node"/>.</summary>
     public Task<MachineVersion> VersionAsync(string? node, CancellationToken cancellationToken = default) =>
-        UnaryAsync(MachinePrefix + "Version", node, null, o => _machine.VersionAsync(new Empty(), o), r => r.Messages, m => m.Metadata, cancellationToken);
+        UnaryAsync(TalosRpc.Version, node, null, o => _machine.VersionAsync(new Empty(), o), r => r.Messages, m => m.Metadata, cancellationToken);
 
     /// <summary>MachineService.Hostname of <paramref name="node"/>.</summary>
     public async Task<string> HostnameAsync(string? node, CancellationToken cancellationToken = default) =>
-        (await UnaryAsync(MachinePrefix + "Hostname", node, null, o => _machine.HostnameAsync(new Empty(), o), r => r.Messages, m => m.Metadata, cancellationToken).ConfigureAwait(false)).Hostname_;
+        (await UnaryAsync(TalosRpc.Hostname, node, null, o => _machine.HostnameAsync(new Empty(), o), r => r.Messages, m => m.Metadata, cancellationToken).ConfigureAwait(false)).Hostname_;
 
     /// <summary>
     /// MachineService.ApplyConfiguration. The request must carry the whole config and an explicit mode
@@ -60,18 +58,18 @@ public sealed class TalosClient
     {
         if (request.Mode == ApplyConfigurationRequest.Types.Mode.Reboot)
         {
-            throw new TalosSeccompException("TalosApplyModeRequired", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.TalosApplyModeRequired, ErrorKind.InvalidArgument,
                 "ApplyConfiguration needs an explicit mode other than REBOOT (seccomp profiles never need a reboot).", node);
         }
 
-        return UnaryAsync(MachinePrefix + "ApplyConfiguration", node, null, o => _machine.ApplyConfigurationAsync(request, o), r => r.Messages, m => m.Metadata, cancellationToken);
+        return UnaryAsync(TalosRpc.ApplyConfiguration, node, null, o => _machine.ApplyConfigurationAsync(request, o), r => r.Messages, m => m.Metadata, cancellationToken);
     }
 
     /// <summary>MachineService.Read: the whole file at <paramref name="path"/> on <paramref name="node"/>.</summary>
     public async Task<byte[]> ReadFileAsync(string? node, string path, CancellationToken cancellationToken = default)
     {
         using var buffer = new MemoryStream();
-        await foreach (var chunk in DataStreamAsync(MachinePrefix + "Read", node, finite: true, o => _machine.Read(new ReadRequest { Path = path }, o), cancellationToken).ConfigureAwait(false))
+        await foreach (var chunk in DataStreamAsync(TalosRpc.Read, node, finite: true, o => _machine.Read(new ReadRequest { Path = path }, o), cancellationToken).ConfigureAwait(false))
         {
             buffer.Write(chunk.Span);
         }
@@ -85,7 +83,7 @@ public sealed class TalosClient
     /// <param name="tail">Start at the end of the buffer (only new records).</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     public IAsyncEnumerable<ReadOnlyMemory<byte>> DmesgAsync(string? node, bool follow, bool tail = false, CancellationToken cancellationToken = default) =>
-        DataStreamAsync(MachinePrefix + "Dmesg", node, finite: !follow, o => _machine.Dmesg(new DmesgRequest { Follow = follow, Tail = tail }, o), cancellationToken);
+        DataStreamAsync(TalosRpc.Dmesg, node, finite: !follow, o => _machine.Dmesg(new DmesgRequest { Follow = follow, Tail = tail }, o), cancellationToken);
 
     /// <summary>MachineService.Logs of a service: chunks of at most 1 KiB, not line-aligned.</summary>
     /// <param name="node">Target node.</param>
@@ -95,18 +93,18 @@ public sealed class TalosClient
     /// <param name="logNamespace">Log namespace; <c>system</c> for Talos services.</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     public IAsyncEnumerable<ReadOnlyMemory<byte>> LogsAsync(string? node, string id, bool follow, int tailLines = -1, string logNamespace = "system", CancellationToken cancellationToken = default) =>
-        DataStreamAsync(MachinePrefix + "Logs", node, finite: !follow,
+        DataStreamAsync(TalosRpc.Logs, node, finite: !follow,
             o => _machine.Logs(new LogsRequest { Namespace = logNamespace, Id = id, Follow = follow, TailLines = tailLines }, o), cancellationToken);
 
     /// <summary>COSI State.Get of one resource.</summary>
     public async Task<CosiResource> GetResourceAsync(string? node, string resourceNamespace, string type, string id, CancellationToken cancellationToken = default)
     {
-        var context = Context(StatePrefix + "Get", node, type);
+        var context = Context(TalosRpc.StateGet, node, type);
         try
         {
             var response = await _state.GetAsync(new GetRequest { Namespace = resourceNamespace, Type = type, Id = id, Options = new GetOptions() }, Options(node, finite: true, cancellationToken)).ConfigureAwait(false);
-            return response.Resource ?? throw new TalosSeccompException("TalosNotFound", ErrorKind.ObjectNotFound,
-                $"{context.NodeDisplay} returned no {type} '{id}'.", node ?? context.Endpoint);
+            return response.Resource ?? throw new TalosSeccompException(ErrorIds.TalosNotFound, ErrorKind.ObjectNotFound,
+                $"{context.NodeDisplay} returned no {type} '{id}'.", node ?? context.Endpoint) { Classification = ErrorClass.NotFound };
         }
         catch (Exception ex) when (ex is not TalosSeccompException)
         {
@@ -117,7 +115,7 @@ public sealed class TalosClient
     /// <summary>COSI State.List: every resource of <paramref name="type"/> in <paramref name="resourceNamespace"/>.</summary>
     public async IAsyncEnumerable<CosiResource> ListResourcesAsync(string? node, string resourceNamespace, string type, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var item in StreamAsync(StatePrefix + "List", node, type, finite: true,
+        await foreach (var item in StreamAsync(TalosRpc.StateList, node, type, finite: true,
             o => _state.List(new ListRequest { Namespace = resourceNamespace, Type = type, Options = new ListOptions() }, o), cancellationToken).ConfigureAwait(false))
         {
             if (item.Resource is not null)
@@ -140,7 +138,7 @@ public sealed class TalosClient
             request.Id = id;
         }
 
-        await foreach (var response in StreamAsync(StatePrefix + "Watch", node, type, finite: false, o => _state.Watch(request, o), cancellationToken).ConfigureAwait(false))
+        await foreach (var response in StreamAsync(TalosRpc.StateWatch, node, type, finite: false, o => _state.Watch(request, o), cancellationToken).ConfigureAwait(false))
         {
             foreach (var item in response.Event)
             {
@@ -149,8 +147,8 @@ public sealed class TalosClient
         }
     }
 
-    private TalosCallContext Context(string method, string? node, string? resourceType = null) =>
-        new(method, node, Connection.CurrentEndpoint.ToString(), Connection.Settings.Roles, Timeout, resourceType);
+    private TalosCallContext Context(TalosRpc rpc, string? node, string? resourceType = null) =>
+        new(rpc.Method, node, Connection.CurrentEndpoint.ToString(), Connection.Settings.Roles, Timeout, resourceType);
 
     private CallOptions Options(string? node, bool finite, CancellationToken cancellationToken)
     {
@@ -163,10 +161,10 @@ public sealed class TalosClient
         return new CallOptions(headers, finite ? DateTime.UtcNow + Timeout : null, cancellationToken);
     }
 
-    private async Task<TItem> UnaryAsync<TResponse, TItem>(string method, string? node, string? resourceType, Func<CallOptions, AsyncUnaryCall<TResponse>> start,
+    private async Task<TItem> UnaryAsync<TResponse, TItem>(TalosRpc rpc, string? node, string? resourceType, Func<CallOptions, AsyncUnaryCall<TResponse>> start,
         Func<TResponse, IList<TItem>> items, Func<TItem, Wire.Common.Metadata?> metadata, CancellationToken cancellationToken)
     {
-        var context = Context(method, node, resourceType);
+        var context = Context(rpc, node, resourceType);
         TResponse response;
         try
         {
@@ -180,18 +178,18 @@ public sealed class TalosClient
         var list = items(response);
         if (list.Count == 0)
         {
-            throw new TalosSeccompException("TalosCallFailed", ErrorKind.NotSpecified, $"{context.NodeDisplay} answered {context.ShortMethod} with no message.", node ?? context.Endpoint);
+            throw new TalosSeccompException(ErrorIds.TalosCallFailed, ErrorKind.NotSpecified, $"{context.NodeDisplay} answered {context.ShortMethod} with no message.", node ?? context.Endpoint);
         }
 
         ThrowIfInBandError(metadata(list[0]), context);
         return list[0];
     }
 
-    private async IAsyncEnumerable<ReadOnlyMemory<byte>> DataStreamAsync(string method, string? node, bool finite,
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> DataStreamAsync(TalosRpc rpc, string? node, bool finite,
         Func<CallOptions, AsyncServerStreamingCall<Wire.Common.Data>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var context = Context(method, node);
-        await foreach (var data in StreamAsync(method, node, null, finite, start, cancellationToken).ConfigureAwait(false))
+        var context = Context(rpc, node);
+        await foreach (var data in StreamAsync(rpc, node, null, finite, start, cancellationToken).ConfigureAwait(false))
         {
             // Talos ≤ v1.13 reports stream failures in-band (one Data with metadata.error).
             ThrowIfInBandError(data.Metadata, context);
@@ -202,10 +200,10 @@ public sealed class TalosClient
         }
     }
 
-    private async IAsyncEnumerable<T> StreamAsync<T>(string method, string? node, string? resourceType, bool finite,
+    private async IAsyncEnumerable<T> StreamAsync<T>(TalosRpc rpc, string? node, string? resourceType, bool finite,
         Func<CallOptions, AsyncServerStreamingCall<T>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var context = Context(method, node, resourceType);
+        var context = Context(rpc, node, resourceType);
         AsyncServerStreamingCall<T> call;
         try
         {

@@ -81,7 +81,7 @@ public sealed class TalosConfigFile
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new TalosSeccompException("TalosConfigNotFound", ErrorKind.ObjectNotFound,
+            throw new TalosSeccompException(ErrorIds.TalosConfigNotFound, ErrorKind.ObjectNotFound,
                 explicitPath is null
                     ? $"No talosconfig found (looked at $TALOSCONFIG, $TALOS_HOME/config or ~/.talos/config; first candidate '{path}'). Pass -TalosConfig or set $env:TALOSCONFIG."
                     : $"The talosconfig file '{path}' does not exist.",
@@ -89,7 +89,7 @@ public sealed class TalosConfigFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new TalosSeccompException("TalosConfigUnreadable", ErrorKind.PermissionDenied,
+            throw new TalosSeccompException(ErrorIds.TalosConfigUnreadable, ErrorKind.PermissionDenied,
                 $"The talosconfig file '{path}' cannot be read: {ex.Message}", path, ex);
         }
 
@@ -109,7 +109,7 @@ public sealed class TalosConfigFile
         }
         catch (YamlException ex)
         {
-            throw new TalosSeccompException("TalosConfigInvalidYaml", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.TalosConfigInvalidYaml, ErrorKind.InvalidData,
                 $"The talosconfig '{path}' is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column}): {(ex.InnerException ?? ex).Message}",
                 path, ex);
         }
@@ -143,13 +143,13 @@ public sealed class TalosConfigFile
         var wanted = string.IsNullOrWhiteSpace(name) ? CurrentContext : name;
         if (wanted is null)
         {
-            throw new TalosSeccompException("TalosContextNotSet", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.TalosContextNotSet, ErrorKind.InvalidData,
                 $"The talosconfig '{Path}' sets no current context; pass -Context (known: {KnownContexts()}).", Path);
         }
 
         if (!Contexts.TryGetValue(wanted, out var context))
         {
-            throw new TalosSeccompException("TalosContextNotFound", ErrorKind.ObjectNotFound,
+            throw new TalosSeccompException(ErrorIds.TalosContextNotFound, ErrorKind.ObjectNotFound,
                 $"The context '{wanted}' is not in the talosconfig '{Path}' (known: {KnownContexts()}).", wanted);
         }
 

@@ -68,7 +68,7 @@ public sealed class TalosConnectionSettings
         var endpointTexts = endpoints is { Count: > 0 } ? endpoints : selected.Endpoints;
         if (endpointTexts.Count == 0)
         {
-            throw new TalosSeccompException("TalosEndpointsNotSet", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.TalosEndpointsNotSet, ErrorKind.InvalidData,
                 $"The context '{selected.Name}' in '{file.Path}' has no endpoints; pass -Endpoint or add endpoints to the talosconfig.", file.Path);
         }
 
@@ -90,7 +90,7 @@ public sealed class TalosConnectionSettings
     {
         if (endpoints.Count == 0)
         {
-            throw new TalosSeccompException("TalosEndpointsNotSet", ErrorKind.InvalidArgument, "No endpoints were given.", contextName);
+            throw new TalosSeccompException(ErrorIds.TalosEndpointsNotSet, ErrorKind.InvalidArgument, "No endpoints were given.", contextName);
         }
 
         var credentials = TalosCredentials.FromPem(caPem, certificatePem, keyPem, $"context '{contextName}'", contextName);

@@ -65,7 +65,7 @@ internal sealed class TalosCredentials
         {
             var missing = string.Join(", ", new[] { ("ca", context.CaBase64), ("crt", context.CertificateBase64), ("key", context.KeyBase64) }
                 .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1));
-            throw new TalosSeccompException("TalosConfigMissingCredentials", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.TalosConfigMissingCredentials, ErrorKind.InvalidData,
                 $"The context '{context.Name}' has no {missing}" + (context.HasOtherAuth ? " (it uses 'auth' — basic or Omni — which this module does not support; use a talosconfig with a client certificate)." : "."),
                 target);
         }
@@ -109,7 +109,7 @@ internal sealed class TalosCredentials
         }
         catch (FormatException ex)
         {
-            throw new TalosSeccompException("TalosConfigBadBase64", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.TalosConfigBadBase64, ErrorKind.InvalidData,
                 $"The '{field}' field of context '{context}' is not valid base64 (it must be the standard base64 encoding of PEM text).", target, ex);
         }
     }
@@ -221,14 +221,14 @@ internal sealed class TalosCredentials
 
         if (!matches)
         {
-            throw new TalosSeccompException("TalosConfigKeyMismatch", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.TalosConfigKeyMismatch, ErrorKind.InvalidData,
                 $"The client key of {source} does not belong to its client certificate ({certificate.SubjectDN}).", target);
         }
     }
 
     private static TalosSeccompException BadPem(string field, string source, string target, string why, Exception? inner = null) =>
-        new("TalosConfigBadPem", ErrorKind.InvalidData, $"The '{field}' field of {source} is not usable PEM: {why}.", target, inner);
+        new(ErrorIds.TalosConfigBadPem, ErrorKind.InvalidData, $"The '{field}' field of {source} is not usable PEM: {why}.", target, inner);
 
     private static TalosSeccompException Unsupported(string source, string target, string why) =>
-        new("TalosConfigUnsupportedKey", ErrorKind.InvalidData, $"The client key of {source} cannot be used: {why}.", target);
+        new(ErrorIds.TalosConfigUnsupportedKey, ErrorKind.InvalidData, $"The client key of {source} cannot be used: {why}.", target);
 }

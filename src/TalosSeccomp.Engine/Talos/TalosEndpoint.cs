@@ -87,5 +87,5 @@ public readonly record struct TalosEndpoint(string Host, int Port)
         Host.Contains(':') ? $"[{Host}]:{Port.ToString(CultureInfo.InvariantCulture)}" : $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     private static TalosSeccompException Invalid(string endpoint, string why) =>
-        new("TalosEndpointInvalid", ErrorKind.InvalidArgument, $"The endpoint '{endpoint}' is not valid: {why}.", endpoint);
+        new(ErrorIds.TalosEndpointInvalid, ErrorKind.InvalidArgument, $"The endpoint '{endpoint}' is not valid: {why}.", endpoint);
 }

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos.Wire.Cluster;
 using TalosSeccomp.Talos.Wire.Cri;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;
 
@@ -112,7 +113,15 @@ public static class TalosResources
         if (!string.IsNullOrWhiteSpace(resource.Spec?.YamlSpec))
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(resource.Spec.YamlSpec));
+            try
+            {
+                stream.Load(new StringReader(resource.Spec.YamlSpec));
+            }
+            catch (YamlException ex)
+            {
+                throw Undecodable(resource, node, $"its yaml_spec is not YAML ({ex.Message})");
+            }
+
             if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode map)
             {
                 string Scalar(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode s ? s.Value ?? string.Empty : string.Empty;
@@ -127,7 +136,7 @@ public static class TalosResources
     }
 
     private static TalosSeccompException Undecodable(CosiResource resource, string? node, string why) =>
-        new("TalosResourceUndecodable", ErrorKind.InvalidData,
+        new(ErrorIds.TalosResourceUndecodable, ErrorKind.InvalidData,
             $"The {resource.Metadata?.Type} resource '{resource.Metadata?.Id}'{(node is null ? string.Empty : " on " + node)} cannot be decoded: {why}.",
             node ?? resource.Metadata?.Id);
 }

@@ -52,7 +52,7 @@ public sealed class ConvertToTalosConfigPatchCommand : TalosSeccompCmdlet
             var name = Name ?? profile.Name;
             if (name is null)
             {
-                WriteEngineError(new TalosSeccompException("SeccompProfileNameMissing", ErrorKind.InvalidArgument,
+                WriteEngineError(new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument,
                     "The profile has no name: give -Name (the file name the node will write, e.g. audit.json).", profile.Source));
                 continue;
             }

@@ -102,7 +102,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
 
         foreach (var missing in (Name ?? []).Where(n => !Wildcard.Compile(n, ignoreCase: false).HasWildcards && profiles.All(p => p.Name != n)))
         {
-            sink.Error(new TalosSeccompException("TalosSeccompProfileNotFound", ErrorKind.ObjectNotFound,
+            sink.Error(new TalosSeccompException(ErrorIds.TalosSeccompProfileNotFound, ErrorKind.ObjectNotFound,
                 $"{node} has no seccomp profile named '{missing}'.", node));
         }
     }

@@ -113,7 +113,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
             };
             if (profile is not null)
             {
-                AddEdit(Name ?? profile.Name ?? throw new TalosSeccompException("SeccompProfileNameMissing", ErrorKind.InvalidArgument,
+                AddEdit(Name ?? profile.Name ?? throw new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument,
                     "The profile has no name: give -Name (the file name the nodes will write, e.g. app.json).", profile.Source ?? "Name"), profile);
             }
         }
@@ -179,7 +179,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
         var files = ProfileInput.ResolveExisting(this, path, literal: false);
         if (files.Count != 1)
         {
-            throw new TalosSeccompException("AmbiguousSeccompProfilePath", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.AmbiguousSeccompProfilePath, ErrorKind.InvalidArgument,
                 $"-Path '{path}' matches {files.Count} files; name exactly one profile file (pipe Import-SeccompProfile for several).", path);
         }
 

@@ -28,7 +28,9 @@ namespace TalosSeccomp.Commands;
 /// naming the node; records delivered before the drop are not repeated. When the kernel or the audit daemon reports
 /// lost records (kauditd_printk_skb: N callbacks suppressed, audit_lost=N, audit backlog limit reached), a warning
 /// gives the count, because a profile recorded from an incomplete stream misses syscalls. A node that refuses the
-/// stream (permissions, TLS) gives an error naming it; the other nodes go on.</para>
+/// stream (permissions, TLS) gives an error naming it; the other nodes go on. So does a node that never answers:
+/// after three failed attempts in a row (about four seconds), or, with -Duration, when the watch ends. A node that has
+/// answered once goes on reconnecting until the watch ends, because it may be rebooting.</para>
 /// <para>Pipe the events to New-SeccompProfile -FromAuditEvent to record a least-privilege profile: run the workload
 /// under a profile whose default action is SCMP_ACT_LOG, watch it, and build an allow-list from what it did.</para>
 /// </remarks>
@@ -115,7 +117,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     {
         if (Duration is { } duration && duration <= TimeSpan.Zero)
         {
-            ThrowEngineError(new TalosSeccompException("InvalidWatchDuration", ErrorKind.InvalidArgument,
+            ThrowEngineError(new TalosSeccompException(ErrorIds.InvalidWatchDuration, ErrorKind.InvalidArgument,
                 $"-Duration must be longer than zero; it was {duration}.", "Duration"));
         }
     }

@@ -92,7 +92,7 @@ internal static class ProfileInput
             var matches = ResolveExisting(cmdlet, path, literal: false);
             if (matches.Count != 1)
             {
-                throw new TalosSeccompException("AmbiguousSeccompProfilePath", ErrorKind.InvalidArgument,
+                throw new TalosSeccompException(ErrorIds.AmbiguousSeccompProfilePath, ErrorKind.InvalidArgument,
                     $"'{path}' matches {matches.Count} files; name exactly one file to write.", path);
             }
 
@@ -128,13 +128,13 @@ internal static class ProfileInput
                 var paths = ResolveExisting(cmdlet, path, literal: false);
                 if (paths.Count != 1)
                 {
-                    throw new TalosSeccompException("AmbiguousSeccompProfilePath", ErrorKind.InvalidArgument,
+                    throw new TalosSeccompException(ErrorIds.AmbiguousSeccompProfilePath, ErrorKind.InvalidArgument,
                         $"-{parameterName} '{path}' matches {paths.Count} files; name exactly one profile.", path);
                 }
 
                 return SeccompProfileFile.Read(paths[0]);
             default:
-                throw new TalosSeccompException("InvalidSeccompProfileInput", ErrorKind.InvalidType,
+                throw new TalosSeccompException(ErrorIds.InvalidSeccompProfileInput, ErrorKind.InvalidType,
                     $"-{parameterName} takes a seccomp profile object (Import-SeccompProfile, New-SeccompProfile) or the path of a profile file; got {(unwrapped is null ? "null" : unwrapped.GetType().Name)}.",
                     parameterName);
         }
@@ -144,11 +144,11 @@ internal static class ProfileInput
     {
         if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
         {
-            throw new TalosSeccompException("SeccompProfilePathNotFileSystem", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.SeccompProfilePathNotFileSystem, ErrorKind.InvalidArgument,
                 $"'{path}' is on the {provider.Name} provider; seccomp profiles are read from and written to the file system.", path);
         }
     }
 
     private static TalosSeccompException NotFound(string path, Exception? inner = null) =>
-        new("SeccompProfileFileNotFound", ErrorKind.ObjectNotFound, $"No seccomp profile file matches '{path}'.", path, inner);
+        new(ErrorIds.SeccompProfileFileNotFound, ErrorKind.ObjectNotFound, $"No seccomp profile file matches '{path}'.", path, inner);
 }

@@ -81,5 +81,5 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
     }
 
     private static TalosSeccompException Unanticipated(Exception error, string node) =>
-        new("TalosCallFailed", ErrorKind.NotSpecified, $"The call to {node} failed: {error.Message}", node, error);
+        new(ErrorIds.TalosCallFailed, ErrorKind.NotSpecified, $"The call to {node} failed: {error.Message}", node, error);
 }

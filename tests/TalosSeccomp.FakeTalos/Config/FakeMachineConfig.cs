@@ -99,7 +99,8 @@ public sealed class FakeMachineConfig
 
         if (v1alpha1 is null)
         {
-            throw new FakeConfigException("the v1alpha1 config document is missing: configuration without it cannot be applied outside maintenance mode");
+            // Upstream v1alpha1_server.go ApplyConfiguration, outside maintenance mode (the fake node is always configured).
+            throw new FakeConfigException("the applied machine configuration doesn't contain v1alpha1 config, did you mean to patch the machine config instead?");
         }
 
         var machine = Child(v1alpha1, "machine") as YamlMappingNode;

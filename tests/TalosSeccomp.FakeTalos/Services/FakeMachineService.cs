@@ -8,7 +8,10 @@ using WireCommon = TalosSeccomp.Talos.Wire.Common;
 
 namespace TalosSeccomp.FakeTalos.Services;
 
-/// <summary>machined's MachineService for the calls the module makes.</summary>
+/// <summary>
+/// machined's MachineService for the calls the module makes, each imitating upstream
+/// <c>internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go</c> (siderolabs/talos).
+/// </summary>
 internal sealed class FakeMachineService : MachineService.MachineServiceBase
 {
     /// <summary>Largest Data payload of Logs and Read (the node reads in 1 KiB pieces that ignore line ends).</summary>
@@ -17,6 +20,7 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
     // Chunk sizes cycle through this list so chunk ends fall mid-line on purpose.
     private static readonly int[] ChunkPattern = [1024, 333, 1000, 77, 1024, 5, 612, 900];
 
+    // v1alpha1_server.go Version: version.NewVersion(), the platform's name and mode, and features.rbac on a configured node.
     public override Task<VersionResponse> Version(Empty request, ServerCallContext context)
     {
         var node = NodeRoutingInterceptor.NodeOf(context);
@@ -50,6 +54,10 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
         return new ApplyConfigurationResponse { Messages = { result } };
     }
 
+    // v1alpha1_server.go Read: os.Stat failing with ErrNotExist is codes.NotFound with Go's "stat <path>: no such file or
+    // directory"; anything but a regular file is a plain error (Unknown) "path must be a regular file"; the content goes
+    // out through pkg/chunker/stream (reads of up to 1024 bytes). machined runs as root, so permission errors (a plain
+    // "open <path>: permission denied", Unknown) do not occur for the files the module reads, and the fake has none.
     public override async Task Read(ReadRequest request, IServerStreamWriter<WireCommon.Data> responseStream, ServerCallContext context)
     {
         var node = NodeRoutingInterceptor.NodeOf(context);
@@ -66,10 +74,12 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
 
         foreach (var chunk in Chunk(Encoding.UTF8.GetBytes(content), splitShortBatches: false))
         {
-            await responseStream.WriteAsync(new WireCommon.Data { Bytes = ByteString.CopyFrom(chunk.Span) }, context.CancellationToken).ConfigureAwait(false);
+            await SendAsync(node, responseStream, new WireCommon.Data { Bytes = ByteString.CopyFrom(chunk.Span) }, context.CancellationToken).ConfigureAwait(false);
         }
     }
 
+    // v1alpha1_server.go Dmesg over pkg/kmsg (siderolabs/go-kmsg): one Data per /dev/kmsg record, formatted
+    // "%s: %7s: [%s]: %s"; tail seeks to the end (FromTail), so tail without follow sends nothing.
     public override async Task Dmesg(DmesgRequest request, IServerStreamWriter<WireCommon.Data> responseStream, ServerCallContext context)
     {
         var node = NodeRoutingInterceptor.NodeOf(context);
@@ -80,7 +90,7 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
         {
             foreach (var record in subscription.Existing)
             {
-                await responseStream.WriteAsync(DataOf(record), context.CancellationToken).ConfigureAwait(false);
+                await SendAsync(node, responseStream, DataOf(record), context.CancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -91,10 +101,12 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
 
         await foreach (var record in ReadUntilCancelled(subscription.Reader, context.CancellationToken).ConfigureAwait(false))
         {
-            await responseStream.WriteAsync(DataOf(record), context.CancellationToken).ConfigureAwait(false);
+            await SendAsync(node, responseStream, DataOf(record), context.CancellationToken).ConfigureAwait(false);
         }
     }
 
+    // v1alpha1_server.go Logs: tail_lines >= 0 is WithTailLines(n) (0 = none), -1 the whole buffer; follow streams what
+    // is written later; the bytes go out through pkg/chunker/stream in pieces of at most 1024 bytes that ignore line ends.
     public override async Task Logs(LogsRequest request, IServerStreamWriter<WireCommon.Data> responseStream, ServerCallContext context)
     {
         var node = NodeRoutingInterceptor.NodeOf(context);
@@ -106,7 +118,7 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
             0 => [],
             var n => subscription.Existing.Skip(Math.Max(0, subscription.Existing.Count - n)).ToArray(),
         };
-        await WriteChunkedAsync(responseStream, string.Concat(existing), context.CancellationToken).ConfigureAwait(false);
+        await WriteChunkedAsync(node, responseStream, string.Concat(existing), context.CancellationToken).ConfigureAwait(false);
         if (!request.Follow)
         {
             return;
@@ -122,7 +134,7 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
                 batch.Append(line);
             }
 
-            await WriteChunkedAsync(responseStream, batch.ToString(), context.CancellationToken).ConfigureAwait(false);
+            await WriteChunkedAsync(node, responseStream, batch.ToString(), context.CancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -148,27 +160,55 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
         }
     }
 
+    /// <summary>
+    /// Which log a Logs call reads, failing as machined does (upstream <c>v1alpha1_server.go</c> Logs): namespace
+    /// <c>system</c> (or id <c>kubelet</c>) names a service log, and one that was never written fails with a plain Go
+    /// error, so code Unknown, <c>log "id" was not registered</c> (<c>internal/app/machined/pkg/runtime/logging/circular.go</c>).
+    /// Other namespaces are containers (<c>k8slogs</c>/<c>getContainerInspector</c>), of which the fake node has none.
+    /// </summary>
     private static LogBuffer SelectLog(FakeNode node, LogsRequest request)
     {
-        if (request.Namespace != "system")
+        if (request.Namespace == "system" || request.Id == "kubelet")
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"log namespace \"{request.Namespace}\" is not supported by the fake node"));
+            return request.Id switch
+            {
+                "auditd" when node.HasAuditdService => node.AuditdLog,
+                "kernel" => node.KernelLog,
+                _ => throw new RpcException(new Status(StatusCode.Unknown, $"log \"{request.Id}\" was not registered")),
+            };
         }
 
-        return request.Id switch
+        if (request.Namespace.Length == 0)
         {
-            "auditd" when node.HasAuditdService => node.AuditdLog,
-            "kernel" => node.KernelLog,
-            _ => throw new RpcException(new Status(StatusCode.NotFound, $"service \"{request.Id}\" not found: no log for this service")),
-        };
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "namespace can't be empty"));
+        }
+
+        if (request.Driver == TalosSeccomp.Talos.Wire.Common.ContainerDriver.Cri && request.Namespace != "k8s.io")
+        {
+            throw new RpcException(new Status(StatusCode.Unknown, "CRI inspector is supported only for K8s namespace"));
+        }
+
+        throw new RpcException(new Status(StatusCode.Unknown, $"container \"{request.Id}\" not found"));
     }
 
-    private static async Task WriteChunkedAsync(IServerStreamWriter<WireCommon.Data> stream, string text, CancellationToken cancellationToken)
+    private static async Task WriteChunkedAsync(FakeNode node, IServerStreamWriter<WireCommon.Data> stream, string text, CancellationToken cancellationToken)
     {
         foreach (var chunk in Chunk(Encoding.UTF8.GetBytes(text)))
         {
-            await stream.WriteAsync(new WireCommon.Data { Bytes = ByteString.CopyFrom(chunk.Span) }, cancellationToken).ConfigureAwait(false);
+            await SendAsync(node, stream, new WireCommon.Data { Bytes = ByteString.CopyFrom(chunk.Span) }, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Sends one Data; a write that cannot complete at once (the client is not reading) is reported to the node's held-back signal.</summary>
+    private static async Task SendAsync(FakeNode node, IServerStreamWriter<WireCommon.Data> stream, WireCommon.Data data, CancellationToken cancellationToken)
+    {
+        var write = stream.WriteAsync(data, cancellationToken);
+        if (!write.IsCompleted)
+        {
+            node.ReportHeldBack();
+        }
+
+        await write.ConfigureAwait(false);
     }
 
     private static WireCommon.Data DataOf(string record) => new() { Bytes = ByteString.CopyFromUtf8(record) };

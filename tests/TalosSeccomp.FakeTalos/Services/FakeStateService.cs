@@ -1,27 +1,42 @@
 using System.Text.RegularExpressions;
 using Grpc.Core;
+using TalosSeccomp.Talos;
 using TalosSeccomp.Talos.Wire.Cosi;
 
 namespace TalosSeccomp.FakeTalos.Services;
 
 /// <summary>
 /// COSI <c>cosi.resource.State</c> as machined exposes it through apid: read-only, a fixed set of resource
-/// types (each in its own namespace), Sensitive types for admins only.
+/// types (each in its own namespace), Sensitive types for admins only. The access checks and their order imitate
+/// upstream <c>internal/app/resources/access.go</c> (type known, then sensitivity, then namespace registered); a missing
+/// resource is the COSI state's NotFound (cosi-project/runtime <c>pkg/state/impl/inmem/errors.go</c>, passed on as
+/// codes.NotFound by <c>pkg/state/protobuf/server/server.go</c>).
 /// </summary>
 internal sealed class FakeStateService : TalosSeccomp.Talos.Wire.Cosi.State.StateBase
 {
-    private static readonly Dictionary<string, (string Namespace, bool Sensitive)> Types = new(StringComparer.Ordinal)
+    // The resource types the fake node has, and their ResourceDefinition sensitivity (upstream
+    // pkg/machinery/resources/config/machine_config.go marks MachineConfig Sensitive). Kept apart from the engine's
+    // own list, so the fake stays an independent check of it.
+    private static readonly Dictionary<string, bool> Types = new(StringComparer.Ordinal)
     {
-        [FakeNode.MachineConfigType] = (FakeNode.ConfigNamespace, true),
-        [FakeNode.SeccompProfileType] = (FakeNode.CriNamespace, false),
-        [FakeNode.MemberType] = (FakeNode.ClusterNamespace, false),
+        [FakeNode.MachineConfigType] = true,
+        [FakeNode.SeccompProfileType] = false,
+        [FakeNode.MemberType] = false,
+    };
+
+    // Namespaces machined registers (pkg/machinery/resources/*/: NamespaceName constants); a type asked for in another
+    // registered namespace simply has no resources there.
+    private static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal)
+    {
+        "cluster", "cluster-raw", "config", "containers", "controlplane", "cri", "etcd", "files", "hardware", "k8s", "kubespan",
+        "network", "network-config", "perf", "runtime", "secrets", "security", "storage", "meta",
     };
 
     public override Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var node = Authorize(request.Namespace, request.Type, context);
         var resource = node.Resources.Get(request.Namespace, request.Type, request.Id)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"resource {request.Type}/{request.Id} doesn't exist"));
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"resource {request.Type}({request.Namespace}/{request.Id}@undefined) doesn't exist"));
         if (request.Type == FakeNode.MachineConfigType)
         {
             // The hook runs after the answer is built, like a writer that slips in between Get and Apply.
@@ -90,19 +105,19 @@ internal sealed class FakeStateService : TalosSeccomp.Talos.Wire.Cosi.State.Stat
 
     public static FakeNode Authorize(string ns, string type, ServerCallContext context)
     {
-        if (!Types.TryGetValue(type, out var definition))
+        if (!Types.TryGetValue(type, out var sensitive))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"resource type \"{type}\" is not supported"));
         }
 
-        if (ns != definition.Namespace)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"namespace \"{ns}\" is not supported"));
-        }
-
-        if (definition.Sensitive && !NodeRoutingInterceptor.RolesOf(context).Contains("os:admin"))
+        if (sensitive && !NodeRoutingInterceptor.RolesOf(context).Contains(TalosRoles.Admin))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "not authorized"));
+        }
+
+        if (!Namespaces.Contains(ns))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"namespace \"{ns}\" is not supported"));
         }
 
         return NodeRoutingInterceptor.NodeOf(context);

@@ -1,34 +1,20 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using TalosSeccomp.FakeTalos.Tls;
+using TalosSeccomp.Talos;
 
 namespace TalosSeccomp.FakeTalos.Services;
 
 /// <summary>
-/// What apid does before a call reaches machined: RBAC from the client certificate's Organization values
-/// (facts sheet §4), routing by the <c>node</c> metadata key (§5), and the failures of an unreachable node.
-/// It also adds the node's injected latency.
+/// What apid and machined do before a call reaches its handler: routing by the <c>node</c> metadata key (apid's director,
+/// upstream <c>internal/app/apid/pkg/director/director.go</c>), the failures of an unreachable node, and then, on the
+/// target node, RBAC from the client certificate's Organization values (machined's authorizer,
+/// <c>pkg/grpc/middleware/authz/authorizer.go</c>, with the rules of <see cref="TalosRpc"/>). Routing comes first, as
+/// apid forwards before the target node authorizes. It also adds the node's injected latency.
 /// </summary>
 internal sealed class NodeRoutingInterceptor(FakeTalosServer server) : Interceptor
 {
     private const string NodeKey = "fake-talos-node";
-
-    private static readonly string[] AnyReader = ["os:admin", "os:operator", "os:reader"];
-    private static readonly string[] AdminOnly = ["os:admin"];
-
-    private static readonly Dictionary<string, string[]> Rules = new(StringComparer.Ordinal)
-    {
-        ["/machine.MachineService/ApplyConfiguration"] = AdminOnly,
-        ["/machine.MachineService/Dmesg"] = AnyReader,
-        ["/machine.MachineService/Logs"] = AnyReader,
-        ["/machine.MachineService/Version"] = AnyReader,
-        ["/machine.MachineService/Hostname"] = AnyReader,
-        ["/machine.MachineService/List"] = AnyReader,
-        ["/machine.MachineService/Read"] = AdminOnly,
-        ["/cosi.resource.State/Get"] = AnyReader,
-        ["/cosi.resource.State/List"] = AnyReader,
-        ["/cosi.resource.State/Watch"] = AnyReader,
-    };
 
     /// <summary>The node a call was routed to (set by the interceptor before the service runs).</summary>
     public static FakeNode NodeOf(ServerCallContext context) => (FakeNode)context.UserState[NodeKey];
@@ -36,13 +22,6 @@ internal sealed class NodeRoutingInterceptor(FakeTalosServer server) : Intercept
     /// <summary>The caller's roles.</summary>
     public static IReadOnlyList<string> RolesOf(ServerCallContext context) =>
         context.GetHttpContext().Features.Get<IClientIdentityFeature>()?.Organizations ?? [];
-
-    /// <summary>Whether the roles may call a method (a method with no rule needs admin).</summary>
-    public static bool IsAllowed(string method, IReadOnlyList<string> roles)
-    {
-        var allowed = Rules.TryGetValue(method, out var rule) ? rule : AdminOnly;
-        return roles.Any(allowed.Contains);
-    }
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
@@ -60,23 +39,22 @@ internal sealed class NodeRoutingInterceptor(FakeTalosServer server) : Intercept
 
     private async Task RouteAsync(ServerCallContext context)
     {
-        if (!IsAllowed(context.Method, RolesOf(context)))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "not authorized"));
-        }
-
-        var nodeValues = context.RequestHeaders.GetAll("node").Select(e => e.Value).ToArray();
-        if (context.RequestHeaders.Get("nodes") is not null)
-        {
-            var message = context.Method.StartsWith("/cosi.", StringComparison.Ordinal)
-                ? "one-2-many proxying is not supported for non-streaming methods"
-                : "one-to-many proxying (the deprecated 'nodes' key) is not supported by the fake node; send 'node' per call";
-            throw new RpcException(new Status(StatusCode.InvalidArgument, message));
-        }
-
+        // director.go: "node" must be single-valued; then "nodes" (one-2-many) wins over "node".
+        var nodeValues = context.RequestHeaders.Where(e => e.Key == "node").Select(e => e.Value).ToArray();
         if (nodeValues.Length > 1)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "node metadata must be single-valued"));
+        }
+
+        if (context.RequestHeaders.Get("nodes") is not null)
+        {
+            if (!context.Method.StartsWith("/machine.MachineService/", StringComparison.Ordinal))
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"one-2-many proxying is not supported for method {context.Method}"));
+            }
+
+            // Upstream aggregates MachineService answers of many nodes; the module never asks for that and the fake does not do it.
+            throw new RpcException(new Status(StatusCode.Unimplemented, "one-to-many proxying (the deprecated 'nodes' key) is not implemented by the fake node; send 'node' per call"));
         }
 
         FakeNode node;
@@ -86,6 +64,7 @@ internal sealed class NodeRoutingInterceptor(FakeTalosServer server) : Intercept
         }
         else if (!server.Nodes.TryGetValue(nodeValues[0], out var target) || target.Unreachable)
         {
+            // apid dials the node lazily; the dial failure comes back as grpc-go's Unavailable.
             throw new RpcException(new Status(StatusCode.Unavailable,
                 $"connection error: desc = \"transport: Error while dialing: dial tcp {nodeValues[0]}:50000: connect: no route to host\""));
         }
@@ -97,6 +76,12 @@ internal sealed class NodeRoutingInterceptor(FakeTalosServer server) : Intercept
         if (node.Unreachable)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"node {node.Address} is unreachable"));
+        }
+
+        // authorizer.go on the target node: ErrNotAuthorized.
+        if (!TalosRpc.IsAllowed(context.Method, RolesOf(context)))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "not authorized"));
         }
 
         if (node.Latency > TimeSpan.Zero)

@@ -218,13 +218,27 @@ public sealed class FakeTalosNodeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task LogsOfADisabledAuditdFail()
+    public async Task LogsOfADisabledAuditdFailAsUpstreamCircularGoDoes()
     {
         TheNode.HasAuditdService = false;
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = "system", Id = "auditd", TailLines = -1 }));
 
-        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        // A plain Go error from logging/circular.go: code Unknown; internal/integration/api/logs.go checks the text.
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        Assert.Equal("log \"auditd\" was not registered", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task LogsOfAnUnknownServiceAndOfContainerNamespacesFailAsUpstream()
+    {
+        var service = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = "system", Id = "nosuchservice", TailLines = -1 }));
+        var empty = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = string.Empty, Id = "x" }));
+        var cri = await Assert.ThrowsAsync<RpcException>(() => ReadLogs(new LogsRequest { Namespace = "system2", Id = "x", Driver = TalosSeccomp.Talos.Wire.Common.ContainerDriver.Cri }));
+
+        Assert.Equal((StatusCode.Unknown, "log \"nosuchservice\" was not registered"), (service.StatusCode, service.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "namespace can't be empty"), (empty.StatusCode, empty.Status.Detail));
+        Assert.Equal((StatusCode.Unknown, "CRI inspector is supported only for K8s namespace"), (cri.StatusCode, cri.Status.Detail));
     }
 
     [Fact]
@@ -297,6 +311,61 @@ public sealed class FakeTalosNodeTests : IAsyncLifetime
             .ResponseStream.ReadAllAsync().Select(r => r.Resource.Metadata.Id).ToListAsync();
 
         Assert.Equal(["talos-fake-cp-1", "talos-fake-worker-1"], members);
+    }
+
+    [Fact]
+    public async Task ApplyAnswersWithUpstreamsTextsAndGoDurations()
+    {
+        var config = TheNode.MachineConfig;
+        var reboot = await Assert.ThrowsAsync<RpcException>(() => ApplyAsync(config, Mode.Reboot));
+        var noV1Alpha1 = await Assert.ThrowsAsync<RpcException>(() => ApplyAsync("apiVersion: v1alpha1\nkind: HostnameConfig\nhostname: x\n", Mode.NoReboot));
+        var tried = await ApplyAsync(config, Mode.Try);
+        var staged = await ApplyAsync(config, Mode.Staged);
+
+        // v1alpha1_server.go ApplyConfiguration.
+        Assert.Equal("the REBOOT mode is not supported, please use AUTO or NO_REBOOT modes instead", reboot.Status.Detail);
+        Assert.Equal("the applied machine configuration doesn't contain v1alpha1 config, did you mean to patch the machine config instead?", noV1Alpha1.Status.Detail);
+        Assert.Equal("Applied configuration without a reboot\nThe config is applied in 'try' mode and will be automatically reverted back in 1m0s", tried.ModeDetails);
+        Assert.Equal((Mode.Staged, "Staged configuration to be applied after the next reboot"), (staged.Mode, staged.ModeDetails));
+    }
+
+    [Theory]
+    [InlineData(60, "1m0s")]
+    [InlineData(90.5, "1m30.5s")]
+    [InlineData(3600, "1h0m0s")]
+    [InlineData(2.5, "2.5s")]
+    [InlineData(0.5, "500ms")]
+    [InlineData(0, "0s")]
+    public void GoDurationsPrintAsGoDoes(double seconds, string expected) =>
+        Assert.Equal(expected, FakeNode.GoDuration(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
+    public async Task AMissingResourceIsTheCosiStatesNotFound()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.State.GetAsync(
+            new GetRequest { Namespace = "cri", Type = "SeccompProfiles.cri.talos.dev", Id = "nope.json" }, FakeTalosTestClient.On(Node)));
+
+        // cosi-project/runtime inmem ErrNotFound over the resource pointer's String(): type(namespace/id@version).
+        Assert.Equal((StatusCode.NotFound, "resource SeccompProfiles.cri.talos.dev(cri/nope.json@undefined) doesn't exist"), (error.StatusCode, error.Status.Detail));
+    }
+
+    [Fact]
+    public async Task RoutingFailsBeforeTheTargetNodeAuthorizesAndNodesMetadataIsRefusedAsApidDoes()
+    {
+        using var reader = new FakeTalosTestClient(server, server.Pki.Reader);
+        TheNode.Unreachable = true;
+        var unreachable = await Assert.ThrowsAsync<RpcException>(() =>
+            reader.Machine.Read(new ReadRequest { Path = "/etc/os-release" }, FakeTalosTestClient.On(Node)).ResponseStream.ReadAllAsync().ToListAsync().AsTask());
+        TheNode.Unreachable = false;
+        var denied = await Assert.ThrowsAsync<RpcException>(() =>
+            reader.Machine.Read(new ReadRequest { Path = "/etc/os-release" }, FakeTalosTestClient.On(Node)).ResponseStream.ReadAllAsync().ToListAsync().AsTask());
+        var manyNodes = new Grpc.Core.Metadata { { "nodes", Node } };
+        var cosiMany = await Assert.ThrowsAsync<RpcException>(async () => await client.State.GetAsync(
+            new GetRequest { Namespace = "cri", Type = "SeccompProfiles.cri.talos.dev", Id = "audit.json" }, new CallOptions(manyNodes)));
+
+        Assert.Equal(StatusCode.Unavailable, unreachable.StatusCode); // apid dials before machined's authorizer runs
+        Assert.Equal((StatusCode.PermissionDenied, "not authorized"), (denied.StatusCode, denied.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "one-2-many proxying is not supported for method /cosi.resource.State/Get"), (cosiMany.StatusCode, cosiMany.Status.Detail));
     }
 
     private static string Next(string version) => (ulong.Parse(version) + 1).ToString();

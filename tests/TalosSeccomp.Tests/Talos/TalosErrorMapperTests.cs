@@ -39,9 +39,9 @@ public sealed class TalosErrorMapperTests
 
         Assert.Contains("roles os:reader", message);
         Assert.Contains("needs os:admin", message);
-        Assert.Equal(["os:admin"], TalosErrorMapper.RolesAllowed("/cosi.resource.State/Get", TalosResources.MachineConfigType));
-        Assert.Contains("os:reader", TalosErrorMapper.RolesAllowed("/cosi.resource.State/Get", TalosResources.SeccompProfileType));
-        Assert.Equal(["os:admin"], TalosErrorMapper.RolesAllowed("/machine.MachineService/ApplyConfiguration"));
+        Assert.Equal(["os:admin"], TalosRpc.RolesFor("/cosi.resource.State/Get", TalosResources.MachineConfigType));
+        Assert.Contains("os:reader", TalosRpc.RolesFor("/cosi.resource.State/Get", TalosResources.SeccompProfileType));
+        Assert.Equal(["os:admin"], TalosRpc.RolesFor("/machine.MachineService/ApplyConfiguration"));
     }
 
     [Fact]
@@ -74,5 +74,57 @@ public sealed class TalosErrorMapperTests
         var mapped = TalosErrorMapper.Map(new RpcException(new Status(StatusCode.NotFound, "missing")), Version with { Node = null });
         Assert.Contains("The node behind 127.0.0.1:50000", mapped.Message);
         Assert.Equal("127.0.0.1:50000", ((TalosSeccompException)mapped).Target);
+    }
+
+    [Theory]
+    [InlineData(StatusCode.Unavailable, "x", ErrorClass.Transient)]
+    [InlineData(StatusCode.DeadlineExceeded, "x", ErrorClass.Transient)]
+    [InlineData(StatusCode.Internal, "x", ErrorClass.Transient)]
+    [InlineData(StatusCode.Unknown, "EOF", ErrorClass.Transient)]
+    [InlineData(StatusCode.Cancelled, "x", ErrorClass.Transient)]
+    [InlineData(StatusCode.NotFound, "stat /x: no such file or directory", ErrorClass.NotFound)]
+    [InlineData(StatusCode.PermissionDenied, "not authorized", ErrorClass.PermissionDenied)]
+    [InlineData(StatusCode.Unauthenticated, "x", ErrorClass.PermissionDenied)]
+    [InlineData(StatusCode.InvalidArgument, "x", ErrorClass.Rejected)]
+    [InlineData(StatusCode.Unimplemented, "x", ErrorClass.Rejected)]
+    [InlineData(StatusCode.Aborted, "x", ErrorClass.Conflict)]
+    // logging/circular.go: a plain Go error, so Unknown; the text is all upstream gives.
+    [InlineData(StatusCode.Unknown, "log \"auditd\" was not registered", ErrorClass.MissingServiceLog)]
+    // A "not found" in other words is no missing log (the old guess matched message text).
+    [InlineData(StatusCode.Unknown, "container \"auditd\" not found", ErrorClass.Transient)]
+    public void StatusCodesCarryTheirClassAndCode(StatusCode code, string detail, ErrorClass expected)
+    {
+        var mapped = Assert.IsType<TalosSeccompException>(TalosErrorMapper.Map(new RpcException(new Status(code, detail)), Version));
+
+        Assert.Equal((expected, (StatusCode?)code), (mapped.Classification, mapped.GrpcStatus));
+        Assert.Equal(expected == ErrorClass.Transient, mapped.IsTransient);
+    }
+
+    [Fact]
+    public void AnUnregisteredLogIsNotFoundByIdAndKind()
+    {
+        var logs = Version with { Method = TalosRpc.Logs.Method };
+        var mapped = Assert.IsType<TalosSeccompException>(TalosErrorMapper.Map(new RpcException(new Status(StatusCode.Unknown, "log \"auditd\" was not registered")), logs));
+
+        Assert.Equal((ErrorIds.TalosNotFound, ErrorKind.ObjectNotFound), (mapped.ErrorId, mapped.Kind));
+        Assert.Equal("10.5.0.3 refused Logs: log \"auditd\" was not registered", mapped.Message);
+    }
+
+    [Fact]
+    public void TransportFailuresAreClassifiedAndNothingForeignEscapes()
+    {
+        var tls = (TalosSeccompException)TalosErrorMapper.Map(new TalosTlsException(TlsFailureSide.Client, "127.0.0.1:50000", "untrusted"), Version);
+        var reset = (TalosSeccompException)TalosErrorMapper.Map(new IOException("connection reset"), Version);
+        var http = (TalosSeccompException)TalosErrorMapper.Map(new HttpRequestException("HTTP/2 stream reset"), Version);
+        var socket = (TalosSeccompException)TalosErrorMapper.Map(new HttpRequestException("x", new System.Net.Sockets.SocketException(111)), Version);
+        var other = Assert.IsType<TalosSeccompException>(TalosErrorMapper.Map(new InvalidOperationException("the channel is disposed"), Version));
+
+        Assert.Equal((ErrorClass.Tls, (StatusCode?)null), (tls.Classification, tls.GrpcStatus));
+        Assert.Equal((ErrorIds.TalosCallFailed, ErrorClass.Transient), (reset.ErrorId, reset.Classification));
+        Assert.Equal((ErrorIds.TalosCallFailed, ErrorClass.Transient), (http.ErrorId, http.Classification));
+        Assert.Equal((ErrorIds.TalosNodeUnreachable, ErrorClass.Transient), (socket.ErrorId, socket.Classification));
+        Assert.Equal((ErrorIds.TalosCallFailed, ErrorClass.None), (other.ErrorId, other.Classification));
+        Assert.Contains("the channel is disposed", other.Message);
+        Assert.IsType<InvalidOperationException>(other.InnerException);
     }
 }

@@ -44,6 +44,14 @@ public sealed class TalosResourcesTests
         Assert.Equal(("TalosResourceUndecodable", "10.5.0.2"), (error.ErrorId, error.Target));
     }
 
+    [Fact]
+    public void AMemberWithBrokenYamlIsUndecodableNotAYamlException()
+    {
+        var error = Assert.Throws<TalosSeccompException>(() => TalosResources.DecodeMember(Resource(new Spec { YamlSpec = "nodeId: [unclosed\n" }), "10.5.0.2"));
+        Assert.Equal(("TalosResourceUndecodable", ErrorKind.InvalidData), (error.ErrorId, error.Kind));
+        Assert.Contains("yaml_spec is not YAML", error.Message);
+    }
+
     private static Resource Resource(Spec spec) => new()
     {
         Metadata = new Metadata { Namespace = "config", Type = TalosResources.MachineConfigType, Id = "v1alpha1", Version = "3" },

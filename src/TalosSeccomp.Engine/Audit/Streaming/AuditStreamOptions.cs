@@ -44,8 +44,9 @@ public sealed class AuditStreamOptions
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Without <see cref="Follow"/>: consecutive failed attempts to read a node's buffer before giving up on that
-    /// node with an error. A followed stream reconnects until it is stopped.
+    /// Consecutive failed attempts to read a node before giving up on it with an error: without <see cref="Follow"/>
+    /// always; when following, while the node has not answered once in this watch. A followed node that has answered
+    /// reconnects until the watch is stopped.
     /// </summary>
     public int MaxReconnectAttempts { get; init; } = 3;
 

@@ -14,7 +14,10 @@ namespace TalosSeccomp.Audit.Streaming;
 /// node ended) reconnects with <see cref="ReconnectBackoff"/> and a warning. The reconnect re-reads the node's
 /// buffer; records from before the watch and records already delivered are dropped (audit serials are unique per
 /// node and boot, see <see cref="AuditEventDeduplicator"/>), so no event is delivered twice. Failures that retrying
-/// cannot fix (permissions, TLS, a missing log) end that node's stream with an error; the other nodes go on.</para>
+/// cannot fix (permissions, TLS, a missing log) end that node's stream with an error; the other nodes go on. A node
+/// that fails <see cref="AuditStreamOptions.MaxReconnectAttempts"/> consecutive attempts without answering once ends with
+/// an error too (a followed node that has answered goes on reconnecting: it may be rebooting), and when
+/// <see cref="AuditStreamOptions.Duration"/> ends the watch, every node that failed each of its attempts gets an error.</para>
 /// <para>Loss notices (<c>callbacks suppressed</c>, <c>audit_lost</c>, backlog limit) and malformed seccomp lines
 /// become warnings. The buffer is bounded: when the consumer is slow, node readers wait, and gRPC flow control
 /// slows the nodes, so memory stays flat however long the stream runs.</para>
@@ -27,7 +30,8 @@ public sealed class SeccompAuditStream
     private readonly IReadOnlyList<AuditStreamTarget> _targets;
     private readonly AuditStreamOptions _options;
     private readonly AuditEventDeduplicator _deduplicator;
-    private long _events;
+    private long _parsed;
+    private long _delivered;
     private long _filtered;
     private long _malformed;
     private long _lossNotices;
@@ -53,8 +57,11 @@ public sealed class SeccompAuditStream
         _deduplicator = new AuditEventDeduplicator(options.DeduplicationCapacity);
     }
 
-    /// <summary>Events delivered.</summary>
-    public long EventCount => Interlocked.Read(ref _events);
+    /// <summary>Events delivered to the reader of <see cref="ReadAsync"/> (not those still buffered when the stream ended).</summary>
+    public long EventCount => Interlocked.Read(ref _delivered);
+
+    /// <summary>Events parsed from the nodes' logs, delivered or still buffered (tests check the buffer's bound with it).</summary>
+    internal long ParsedEventCount => Interlocked.Read(ref _parsed);
 
     /// <summary>Seccomp records the filter dropped.</summary>
     public long FilteredCount => Interlocked.Read(ref _filtered);
@@ -99,7 +106,8 @@ public sealed class SeccompAuditStream
         var watchStarted = DateTimeOffset.UtcNow;
         // Following needs every node's stream open at once; buffered reads end by themselves, so they are throttled.
         using var throttle = new SemaphoreSlim(_options.Follow ? _targets.Count : Math.Max(1, Math.Min(_options.MaxConcurrentNodes, _targets.Count)));
-        var readers = _targets.Select(t => Task.Run(async () =>
+        var nodes = _targets.Select(t => new NodeState(t, watchStarted)).ToArray();
+        var readers = nodes.Select(node => Task.Run(async () =>
         {
             try
             {
@@ -112,7 +120,7 @@ public sealed class SeccompAuditStream
 
             try
             {
-                await ReadNodeAsync(t, watchStarted, buffer.Writer, stop.Token).ConfigureAwait(false);
+                await ReadNodeAsync(node, buffer.Writer, stop.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -122,6 +130,7 @@ public sealed class SeccompAuditStream
         _ = Task.WhenAll(readers).ContinueWith(_ => buffer.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         long delivered = 0;
+        bool durationElapsed = false;
         try
         {
             while (true)
@@ -133,7 +142,8 @@ public sealed class SeccompAuditStream
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    break; // -Duration elapsed: a normal end.
+                    durationElapsed = true; // -Duration elapsed: a normal end.
+                    break;
                 }
 
                 if (!more)
@@ -144,11 +154,27 @@ public sealed class SeccompAuditStream
                 while (buffer.Reader.TryRead(out var item))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (item.Kind == AuditStreamItemKind.Event)
+                    {
+                        Interlocked.Increment(ref _delivered);
+                    }
+
                     yield return item;
                     if (item.Kind == AuditStreamItemKind.Event && ++delivered == _options.MaxEvents)
                     {
                         yield break;
                     }
+                }
+            }
+
+            if (durationElapsed)
+            {
+                // A node that failed every attempt of the watch is an error, not an empty success.
+                stop.Cancel();
+                await Task.WhenAll(readers).ConfigureAwait(false);
+                foreach (var node in nodes.Where(n => n.NeverAnswered))
+                {
+                    yield return AuditStreamItem.ForError(node.Target.DisplayNode, NeverAnsweredError(node));
                 }
             }
         }
@@ -162,12 +188,11 @@ public sealed class SeccompAuditStream
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task ReadNodeAsync(AuditStreamTarget target, DateTimeOffset watchStarted, ChannelWriter<AuditStreamItem> output, CancellationToken cancellationToken)
+    private async Task ReadNodeAsync(NodeState node, ChannelWriter<AuditStreamItem> output, CancellationToken cancellationToken)
     {
-        var node = new NodeState(target, watchStarted);
+        var target = node.Target;
         var source = _options.Source;
         var pending = new List<AuditStreamItem>();
-        int failures = 0;
         bool firstConnection = true;
         try
         {
@@ -185,7 +210,8 @@ public sealed class SeccompAuditStream
                         : ReadDmesgAsync(node, tail, pending, output, cancellationToken);
                     await foreach (var _ in received.ConfigureAwait(false))
                     {
-                        failures = 0;
+                        node.Failures = 0;
+                        node.Answered = true;
                         if (source == AuditStreamSource.Auto)
                         {
                             source = AuditStreamSource.Auditd; // the node has the service: stay with it on reconnects
@@ -194,6 +220,7 @@ public sealed class SeccompAuditStream
 
                     if (!_options.Follow)
                     {
+                        node.Answered = true;
                         return;
                     }
                 }
@@ -209,6 +236,7 @@ public sealed class SeccompAuditStream
                 if (failure is not null && source == AuditStreamSource.Auto && IsMissingService(failure))
                 {
                     source = AuditStreamSource.Dmesg;
+                    node.Answered = true; // it answered: it has no such log
                     await Emit(output, AuditStreamItem.ForVerbose(target.DisplayNode,
                         $"No auditd service log ({failure.Message}); reading the kernel log (Dmesg) instead."), cancellationToken).ConfigureAwait(false);
                     continue; // same position: a tail stays a tail
@@ -216,16 +244,24 @@ public sealed class SeccompAuditStream
 
                 if (failure is not null && !IsTransient(failure))
                 {
+                    node.Reported = true;
                     await Emit(output, AuditStreamItem.ForError(target.DisplayNode, AsEngineError(failure, target.DisplayNode)), cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
-                failures++;
+                var failures = ++node.Failures;
                 var reason = failure is null ? "the node ended the stream" : failure.Message;
-                if (!_options.Follow && failures > _options.MaxReconnectAttempts)
+                node.LastFailure = reason;
+                node.LastException = failure;
+
+                // The budget bounds buffered reads, and a followed watch of a node that has not answered once: a node that
+                // did answer goes on reconnecting (it may be rebooting) until the watch is stopped.
+                if (failures > _options.MaxReconnectAttempts && (!_options.Follow || !node.Answered))
                 {
-                    await Emit(output, AuditStreamItem.ForError(target.DisplayNode, new TalosSeccompException("AuditStreamFailed", ErrorKind.ConnectionError,
-                        $"Reading the seccomp audit records of node {target.DisplayNode} failed {failures} times; giving up: {reason}", target.DisplayNode, failure)), cancellationToken).ConfigureAwait(false);
+                    node.Reported = true;
+                    var what = _options.Follow ? "never answered the seccomp audit stream" : "could not be read";
+                    await Emit(output, AuditStreamItem.ForError(target.DisplayNode, new TalosSeccompException(ErrorIds.AuditStreamFailed, ErrorKind.ConnectionError,
+                        $"Node {target.DisplayNode} {what}: {failures} attempts failed; giving up: {reason}", target.DisplayNode, failure)), cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -328,7 +364,7 @@ public sealed class SeccompAuditStream
                     node.Replaying = false;
                 }
 
-                Interlocked.Increment(ref _events);
+                Interlocked.Increment(ref _parsed);
                 pending.Add(AuditStreamItem.ForEvent(display, evt));
                 break;
             case AuditLineKind.Filtered:
@@ -369,28 +405,43 @@ public sealed class SeccompAuditStream
     private static ValueTask Emit(ChannelWriter<AuditStreamItem> output, AuditStreamItem item, CancellationToken cancellationToken) =>
         output.TryWrite(item) ? ValueTask.CompletedTask : output.WriteAsync(item, cancellationToken);
 
-    /// <summary>The node has no auditd service (older Talos, or <c>talos.auditd.disabled=1</c>).</summary>
-    private static bool IsMissingService(Exception failure) =>
-        failure is TalosSeccompException { ErrorId: "TalosNotFound" }
-        || (failure is TalosSeccompException && (failure.Message.Contains("not found", StringComparison.OrdinalIgnoreCase)
-            || failure.Message.Contains("no such file", StringComparison.OrdinalIgnoreCase)));
+    /// <summary>The node has no auditd service log (older Talos, or <c>talos.auditd.disabled=1</c>), as the error mapper classified the node's answer.</summary>
+    private static bool IsMissingService(Exception failure) => failure is TalosSeccompException { Classification: ErrorClass.MissingServiceLog };
 
-    /// <summary>Failures a reconnect may fix; permissions, TLS, bad arguments and missing logs are not among them.</summary>
-    private static bool IsTransient(Exception failure) => failure switch
-    {
-        TalosSeccompException engine => engine.ErrorId is "TalosNodeUnreachable" or "TalosTimeout" or "TalosCallFailed" or "TalosCallCancelled",
-        IOException or System.Net.Http.HttpRequestException => true,
-        _ => false,
-    };
+    /// <summary>Failures a reconnect may fix, as the error mapper classified them; permissions, TLS, bad arguments and missing logs are not among them.</summary>
+    private static bool IsTransient(Exception failure) => failure is TalosSeccompException { IsTransient: true };
+
+    private TalosSeccompException NeverAnsweredError(NodeState node) =>
+        new(ErrorIds.AuditStreamFailed, ErrorKind.ConnectionError, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Node {node.Target.DisplayNode} never answered the seccomp audit stream during the {_options.Duration!.Value.TotalSeconds:0.###} s watch ({node.Failures} failed attempts): {node.LastFailure}"),
+            node.Target.DisplayNode, node.LastException);
 
     private static TalosSeccompException AsEngineError(Exception failure, string node) =>
         failure as TalosSeccompException
-        ?? new TalosSeccompException("AuditStreamFailed", ErrorKind.NotSpecified, $"Reading the seccomp audit records of node {node} failed: {failure.Message}", node, failure);
+        ?? new TalosSeccompException(ErrorIds.AuditStreamFailed, ErrorKind.NotSpecified, $"Reading the seccomp audit records of node {node} failed: {failure.Message}", node, failure);
 
     /// <summary>What one node's reader remembers across reconnects.</summary>
     private sealed class NodeState(AuditStreamTarget target, DateTimeOffset watchStarted)
     {
         public AuditStreamTarget Target { get; } = target;
+
+        /// <summary>The node sent something (a chunk or record), or a buffered read of it ended normally.</summary>
+        public bool Answered { get; set; }
+
+        /// <summary>Consecutive failed attempts since the node last sent something.</summary>
+        public int Failures { get; set; }
+
+        /// <summary>Why the last attempt failed.</summary>
+        public string? LastFailure { get; set; }
+
+        /// <summary>What the last attempt threw, if anything.</summary>
+        public Exception? LastException { get; set; }
+
+        /// <summary>The node's stream already ended with an error item.</summary>
+        public bool Reported { get; set; }
+
+        /// <summary>Every attempt of the watch failed and no error said so yet.</summary>
+        public bool NeverAnswered => !Answered && Failures > 0 && !Reported;
 
         public char[] Chars { get; set; } = new char[1024];
 

@@ -11,9 +11,6 @@ namespace TalosSeccomp.Talos.Deployment;
 /// </summary>
 public static class NodeSeccompProfiles
 {
-    /// <summary>The role the Read RPC needs.</summary>
-    public const string AdminRole = "os:admin";
-
     /// <summary>Lists the node's profiles whose name matches one of <paramref name="namePatterns"/> (all when empty), ordered by name.</summary>
     /// <param name="client">The client.</param>
     /// <param name="node">Target node (null = the endpoint's own node).</param>
@@ -47,7 +44,7 @@ public static class NodeSeccompProfiles
             var resource = await client.GetResourceAsync(node, TalosResources.CriNamespace, TalosResources.SeccompProfileType, name, cancellationToken).ConfigureAwait(false);
             return TalosSeccompProfile.FromResource(resource, displayNode);
         }
-        catch (TalosSeccompException ex) when (ex.ErrorId == "TalosNotFound")
+        catch (TalosSeccompException ex) when (ex.Classification == ErrorClass.NotFound)
         {
             return null;
         }
@@ -63,9 +60,9 @@ public static class NodeSeccompProfiles
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(profiles);
         var roles = client.Connection.Settings.Roles;
-        string? denied = roles.Contains(AdminRole, StringComparer.Ordinal)
+        string? denied = TalosRpc.IsAllowed(TalosRpc.Read.Method, roles)
             ? null
-            : $"Reading profile files needs the {AdminRole} role (MachineService.Read); the client certificate has {RoleList(roles)}, so the file contents were not read.";
+            : $"Reading profile files needs the {string.Join(" or ", TalosRpc.Read.Roles)} role (MachineService.Read); the client certificate has {RoleList(roles)}, so the file contents were not read.";
         foreach (var profile in profiles)
         {
             if (denied is not null)
@@ -78,12 +75,12 @@ public static class NodeSeccompProfiles
             {
                 profile.SetContent(await client.ReadFileAsync(node, profile.Path, cancellationToken).ConfigureAwait(false));
             }
-            catch (TalosSeccompException ex) when (ex.ErrorId == "TalosNotFound")
+            catch (TalosSeccompException ex) when (ex.Classification == ErrorClass.NotFound)
             {
                 profile.ContentMatches = false;
                 profile.ContentError = $"{profile.Path} does not exist on the node (not written yet, or /var is not mounted).";
             }
-            catch (TalosSeccompException ex) when (ex.Kind == ErrorKind.PermissionDenied)
+            catch (TalosSeccompException ex) when (ex.Classification == ErrorClass.PermissionDenied)
             {
                 denied = ex.Message;
                 profile.ContentError = denied;

@@ -42,12 +42,12 @@ public sealed class SeccompProfileDeployer
     public void RequireAdmin(string displayNode)
     {
         var roles = _client.Connection.Settings.Roles;
-        if (!roles.Contains(NodeSeccompProfiles.AdminRole, StringComparer.Ordinal))
+        if (!TalosRpc.IsAllowed(TalosRpc.ApplyConfiguration.Method, roles) || !TalosRpc.IsAllowed(TalosRpc.StateGet.Method, roles, TalosResources.MachineConfigType))
         {
-            throw new TalosSeccompException("TalosPermissionDenied", ErrorKind.PermissionDenied,
-                $"Changing seccomp profiles on {displayNode} needs the {NodeSeccompProfiles.AdminRole} role (the machine config is a Sensitive resource and ApplyConfiguration is admin-only), "
+            throw new TalosSeccompException(ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied,
+                $"Changing seccomp profiles on {displayNode} needs the {TalosRoles.Admin} role (the machine config is a Sensitive resource and ApplyConfiguration is admin-only), "
                 + $"but the client certificate has {NodeSeccompProfiles.RoleList(roles)}. Nothing was sent. Use a talosconfig context with an os:admin certificate.",
-                displayNode);
+                displayNode) { Classification = ErrorClass.PermissionDenied };
         }
     }
 
@@ -91,7 +91,7 @@ public sealed class SeccompProfileDeployer
 
             if (attempts >= Math.Max(1, options.MaxAttempts))
             {
-                throw new TalosSeccompException("SeccompProfileConcurrentUpdate", ErrorKind.ResourceBusy,
+                throw new TalosSeccompException(ErrorIds.SeccompProfileConcurrentUpdate, ErrorKind.ResourceBusy,
                     $"The machine config of {current.DisplayNode} kept changing while the seccomp profiles were being edited (version {current.ConfigVersion} became {version}; {attempts} attempts): "
                     + "another writer (talosctl, Omni, another run) is changing it. Nothing was applied, so no change was overwritten; run the command again.",
                     current.DisplayNode);
@@ -166,13 +166,13 @@ public sealed class SeccompProfileDeployer
         ArgumentNullException.ThrowIfNull(options);
         if (options.Wait && options.Mode == SeccompApplyMode.Staged && !options.DryRun)
         {
-            throw new TalosSeccompException("SeccompProfileWaitStaged", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.SeccompProfileWaitStaged, ErrorKind.InvalidArgument,
                 "-Wait cannot be combined with -Mode Staged: a staged config only takes effect at the next reboot, so the profiles would never change while waiting.", target ?? "Wait");
         }
 
         if (options.TryTimeout is { } t && (options.Mode != SeccompApplyMode.Try || t <= TimeSpan.Zero))
         {
-            throw new TalosSeccompException("InvalidTryTimeout", ErrorKind.InvalidArgument,
+            throw new TalosSeccompException(ErrorIds.InvalidTryTimeout, ErrorKind.InvalidArgument,
                 "-TryTimeout needs -Mode Try and a positive duration.", target ?? "TryTimeout");
         }
     }
@@ -234,7 +234,7 @@ public sealed class SeccompProfileDeployer
                         present[id] = TalosSeccompProfile.FromResource(change.Resource!, plan.DisplayNode).Value;
                         break;
                     case EventType.Errored:
-                        throw new TalosSeccompException("SeccompProfileWatchFailed", ErrorKind.NotSpecified,
+                        throw new TalosSeccompException(ErrorIds.SeccompProfileWatchFailed, ErrorKind.NotSpecified,
                             $"Watching the seccomp profiles of {plan.DisplayNode} failed: {change.Error}", plan.DisplayNode);
                 }
 
@@ -250,7 +250,7 @@ public sealed class SeccompProfileDeployer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        throw new TalosSeccompException("SeccompProfileWaitTimeout", ErrorKind.OperationTimeout,
+        throw new TalosSeccompException(ErrorIds.SeccompProfileWaitTimeout, ErrorKind.OperationTimeout,
             $"{plan.DisplayNode} accepted the config, but its SeccompProfile resources did not show the change within {timeout.TotalSeconds:0.###} s "
             + $"(waiting for: {string.Join(", ", wanted.Keys)}). Check with Get-TalosSeccompProfile -Node {plan.DisplayNode}.",
             plan.DisplayNode);

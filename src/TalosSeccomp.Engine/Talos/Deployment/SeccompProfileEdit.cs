@@ -55,7 +55,7 @@ public sealed class SeccompProfileEdit
         var errors = diagnostics.Where(d => d.Severity == SeccompDiagnosticSeverity.Error).ToList();
         if (errors.Count > 0 && !force)
         {
-            throw new TalosSeccompException("SeccompProfileValidationFailed", ErrorKind.InvalidData,
+            throw new TalosSeccompException(ErrorIds.SeccompProfileValidationFailed, ErrorKind.InvalidData,
                 $"The profile for '{name}' fails validation, so it was not deployed ({errors.Count} error{(errors.Count == 1 ? string.Empty : "s")}): "
                 + string.Join("; ", errors.Select(e => string.IsNullOrEmpty(e.Location) ? e.Message : $"{e.Location}: {e.Message}"))
                 + ". Fix the profile (Test-SeccompProfile lists every finding) or use -Force to deploy it anyway.",
@@ -73,7 +73,7 @@ public sealed class SeccompProfileEdit
         var compiled = patterns.Where(p => !string.IsNullOrEmpty(p)).Distinct(StringComparer.Ordinal).Select(p => Wildcard.Compile(p, ignoreCase: false)).ToList();
         if (compiled.Count == 0)
         {
-            throw new TalosSeccompException("SeccompProfileNameMissing", ErrorKind.InvalidArgument, "Name at least one profile (or wildcard pattern) to remove.", "Name");
+            throw new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument, "Name at least one profile (or wildcard pattern) to remove.", "Name");
         }
 
         return new SeccompProfileEdit(SeccompProfileEditKind.Remove, string.Join(", ", compiled.Select(p => p.Pattern)), null, compiled, Array.Empty<SeccompDiagnostic>());

@@ -312,13 +312,16 @@ public sealed class SeccompAuditStreamTests : IAsyncLifetime
         var stream = new SeccompAuditStream([Target(0)], new AuditStreamOptions { BufferCapacity = 16, MaxEvents = 5000 });
         using var guard = new CancellationTokenSource(Hang);
         var enumerator = stream.ReadAsync(guard.Token).GetAsyncEnumerator(guard.Token);
+        var heldBack = node.WhenAStreamIsHeldBack();
         var first = enumerator.MoveNextAsync(); // starts the readers
         await WaitUntil(() => node.OpenAuditdLogStreams == 1, "the stream is open");
         await node.GenerateAuditdRecordsAsync(5000, firstSerial: 1, guard.Token);
 
-        // Nobody reads: the engine may hold its buffer plus what the transport has in flight, not the whole log.
-        await Task.Delay(500);
-        Assert.True(stream.EventCount < 5000, $"{stream.EventCount} events were parsed without a reader");
+        // Nobody reads: once the node has to wait to send (the engine stopped taking from the transport), the engine holds
+        // at most its buffer plus the chunk it was parsing. An engine that buffered without bound would never hold the
+        // node back (the signal would not come), or would have parsed everything the node sent by then.
+        await heldBack.WaitAsync(Hang);
+        Assert.True(stream.ParsedEventCount <= 16 + 16, $"{stream.ParsedEventCount} events were parsed without a reader");
 
         int events = 0;
         if (await first && enumerator.Current.Kind == AuditStreamItemKind.Event)
@@ -350,13 +353,14 @@ public sealed class SeccompAuditStreamTests : IAsyncLifetime
 
         var stream = new SeccompAuditStream([Target(0), Target(1), Target(2)],
             new AuditStreamOptions { Follow = false, MaxConcurrentNodes = 1, BufferCapacity = 16 });
+        var heldBack = Task.WhenAny(Enumerable.Range(0, 3).Select(i => FakeNode(i).WhenAStreamIsHeldBack()));
         using var guard = new CancellationTokenSource(Hang);
         var enumerator = stream.ReadAsync(guard.Token).GetAsyncEnumerator(guard.Token);
         Assert.True(await enumerator.MoveNextAsync());
-        await WaitUntil(() => Enumerable.Range(0, 3).Any(i => FakeNode(i).OpenAuditdLogStreams == 1), "one node streams");
 
-        // Nobody reads now: a node beyond the limit would open its stream meanwhile.
-        await Task.Delay(300);
+        // Nobody reads now: the streaming node is held back and cannot finish, so its turn cannot pass; every node's
+        // reader started with the first one, so a node beyond the limit would have its stream open by then.
+        await (await heldBack).WaitAsync(Hang);
         Assert.Equal(1, Enumerable.Range(0, 3).Sum(i => FakeNode(i).OpenAuditdLogStreams));
 
         int events = enumerator.Current.Kind == AuditStreamItemKind.Event ? 1 : 0;
@@ -375,5 +379,71 @@ public sealed class SeccompAuditStreamTests : IAsyncLifetime
         var stream = new SeccompAuditStream([Target(0)], new AuditStreamOptions { Follow = false });
         await ReadAllAsync(stream);
         await Assert.ThrowsAsync<InvalidOperationException>(() => ReadAllAsync(stream));
+    }
+
+    [Fact]
+    public async Task AFollowedNodeThatNeverAnswersEndsWithAnErrorNamingItOnceTheBudgetIsSpent()
+    {
+        FakeNode(1).Unreachable = true;
+        var stream = new SeccompAuditStream([Target(0), Target(1)], new AuditStreamOptions
+        {
+            ReconnectDelay = TimeSpan.FromMilliseconds(10),
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(20),
+            MaxReconnectAttempts = 3,
+        });
+        var items = new List<AuditStreamItem>();
+        using var guard = new CancellationTokenSource(Hang);
+        await foreach (var item in stream.ReadAsync(guard.Token))
+        {
+            items.Add(item);
+            if (item.Kind == AuditStreamItemKind.Error)
+            {
+                break; // the healthy node would stream on
+            }
+        }
+
+        var error = Assert.Single(items, i => i.Kind == AuditStreamItemKind.Error);
+        Assert.Equal(Node(1), error.Node);
+        Assert.Equal("AuditStreamFailed", error.Error!.ErrorId);
+        Assert.Contains($"Node {Node(1)} never answered", error.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("4 attempts failed", error.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, items.Count(i => i.Kind == AuditStreamItemKind.Warning && i.Node == Node(1)));
+        Assert.Equal(3, stream.ReconnectCount);
+    }
+
+    [Fact]
+    public async Task WithDurationANodeThatNeverConnectedIsAnErrorNotAnEmptySuccess()
+    {
+        FakeNode(0).Unreachable = true;
+        var stream = new SeccompAuditStream([Target(0), Target(1)], new AuditStreamOptions
+        {
+            Duration = TimeSpan.FromMilliseconds(500),
+            ReconnectDelay = TimeSpan.FromSeconds(20), // the budget is not spent before the watch ends
+        });
+
+        var items = await ReadAllAsync(stream);
+
+        var error = Assert.Single(items, i => i.Kind == AuditStreamItemKind.Error);
+        Assert.Equal(Node(0), error.Node);
+        Assert.Equal("AuditStreamFailed", error.Error!.ErrorId);
+        Assert.Contains($"Node {Node(0)} never answered", error.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("unreachable", error.Error.Message, StringComparison.Ordinal);
+        Assert.Empty(Events(items));
+    }
+
+    [Fact]
+    public async Task EventCountIsWhatWasDeliveredNotWhatWasBuffered()
+    {
+        var node = FakeNode(2);
+        for (int i = 0; i < 4; i++)
+        {
+            InjectAuditd(node);
+        }
+
+        var stream = new SeccompAuditStream([Target(2)], new AuditStreamOptions { Follow = false, MaxEvents = 1 });
+        var items = await ReadAllAsync(stream);
+
+        Assert.Single(Events(items));
+        Assert.Equal(1, stream.EventCount);
     }
 }
