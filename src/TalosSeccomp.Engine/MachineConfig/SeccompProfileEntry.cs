@@ -20,8 +20,10 @@ public sealed record SeccompProfileEntry(string Name, JsonObject Value)
 /// </summary>
 public sealed class ConfigEdit
 {
-    internal ConfigEdit(string originalText, string newText, IReadOnlyList<SeccompProfileEntry> before, IReadOnlyList<SeccompProfileEntry> after, string diff)
+    internal ConfigEdit(string originalText, string newText, IReadOnlyList<SeccompProfileEntry> before, IReadOnlyList<SeccompProfileEntry> after, string diff,
+        IReadOnlyList<string>? warnings = null)
     {
+        Warnings = warnings ?? Array.Empty<string>();
         OriginalText = originalText;
         NewText = newText;
         Before = before;
@@ -43,6 +45,9 @@ public sealed class ConfigEdit
 
     /// <summary>The entries the edit concerns, as they are now (the one entry for a set; none for a remove).</summary>
     public IReadOnlyList<SeccompProfileEntry> After { get; }
+
+    /// <summary>What the edit did that the user should know about, e.g. duplicate entries of the name that a set replaced by one.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>
     /// Unified-diff-like YAML lines of the changed <c>seccompProfiles</c> entries (<c>-</c> removed, <c>+</c> added,

@@ -25,7 +25,7 @@ public sealed record TalosCallContext(string Method, string? Node, string Endpoi
 /// The one mapping from transport and gRPC failures (RpcException, TLS failures, socket errors) to
 /// <see cref="TalosSeccompException"/> with specific ErrorIds. Every client call goes through it.
 /// </summary>
-public static class TalosErrorMapper
+public static partial class TalosErrorMapper
 {
     /// <summary>Translates <paramref name="exception"/>; returns it unchanged when it is cancellation by the caller or already translated.</summary>
     /// <param name="exception">What the call threw.</param>
@@ -65,7 +65,7 @@ public static class TalosErrorMapper
                 : exception;
         }
 
-        var said = string.IsNullOrWhiteSpace(rpc.Status.Detail) ? rpc.StatusCode.ToString() : rpc.Status.Detail;
+        var said = Said(rpc);
         return rpc.StatusCode switch
         {
             StatusCode.Unavailable => new TalosSeccompException("TalosNodeUnreachable", ErrorKind.ConnectionError,
@@ -84,12 +84,58 @@ public static class TalosErrorMapper
             StatusCode.AlreadyExists or StatusCode.Aborted => Node("TalosConflict", ErrorKind.ResourceBusy),
             StatusCode.Cancelled => new TalosSeccompException("TalosCallCancelled", ErrorKind.OperationStopped,
                 $"{context.ShortMethod} on {context.NodeDisplay} was cancelled: {said}", target, exception),
-            _ => Node("TalosCallFailed", ErrorKind.NotSpecified),
+            _ => Unclassified(rpc, context, said, target),
         };
 
         TalosSeccompException Node(string errorId, ErrorKind kind) =>
             new(errorId, kind, $"{Capitalize(context.NodeDisplay)} refused {context.ShortMethod}: {said}", target, exception);
     }
+
+    /// <summary>
+    /// The status codes a node answers with when it refuses or fails a call for a reason of its own (Go errors without a
+    /// gRPC code arrive as Unknown), and the client-side failures Grpc.Net.Client reports with a status of its own.
+    /// </summary>
+    private static TalosSeccompException Unclassified(RpcException rpc, TalosCallContext context, string said, string target)
+    {
+        var node = Capitalize(context.NodeDisplay);
+        if (rpc.Status.DebugException is not null)
+        {
+            // Raised in this process (the HTTP/2 request failed), not an answer of the node.
+            return new TalosSeccompException("TalosTransportFailed", ErrorKind.ConnectionError,
+                $"The {context.ShortMethod} call to {context.NodeDisplay} through {context.Endpoint} failed before the node answered: {said}. Check that the endpoint is a Talos API (port 50000) and reachable.",
+                target, rpc);
+        }
+
+        return rpc.StatusCode switch
+        {
+            StatusCode.Unknown => new TalosSeccompException("TalosNodeRefused", ErrorKind.InvalidOperation,
+                $"{node} refused {context.ShortMethod}: {said}", target, rpc),
+            StatusCode.ResourceExhausted => new TalosSeccompException("TalosResourceExhausted", ErrorKind.LimitsExceeded,
+                $"{node} refused {context.ShortMethod} for exceeding a limit: {said}", target, rpc),
+            StatusCode.OutOfRange => new TalosSeccompException("TalosInvalidArgument", ErrorKind.InvalidArgument,
+                $"{node} refused {context.ShortMethod}: {said}", target, rpc),
+            _ => new TalosSeccompException("TalosNodeInternalError", ErrorKind.NotSpecified,
+                $"{node} failed {context.ShortMethod} with an internal error ({rpc.StatusCode}): {said}", target, rpc),
+        };
+    }
+
+    /// <summary>
+    /// The status detail without .NET exception type names: Grpc.Net.Client writes client-side failures as
+    /// "Error starting gRPC call. HttpRequestException: … (IOException: …)", which names our runtime's types, not the problem.
+    /// </summary>
+    private static string Said(RpcException rpc)
+    {
+        var detail = rpc.Status.Detail;
+        if (string.IsNullOrWhiteSpace(detail))
+        {
+            return rpc.StatusCode.ToString();
+        }
+
+        return rpc.Status.DebugException is null ? detail : DotNetTypeName().Replace(detail, string.Empty).Trim();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:\b[A-Z][A-Za-z0-9]*\.)*\b[A-Z][A-Za-z0-9]*Exception: ")]
+    private static partial System.Text.RegularExpressions.Regex DotNetTypeName();
 
     /// <summary>The roles that may call <paramref name="method"/> (facts sheet §4); MachineConfig and other Sensitive COSI types need admin.</summary>
     public static IReadOnlyList<string> RolesAllowed(string method, string? resourceType = null)

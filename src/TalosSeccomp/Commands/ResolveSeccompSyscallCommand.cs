@@ -97,7 +97,17 @@ public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
             }
             else if (WildcardPattern.ContainsWildcardCharacters(value))
             {
-                var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+                WildcardPattern pattern;
+                try
+                {
+                    pattern = ArchitectureArgument.Pattern(value, nameof(Name));
+                }
+                catch (TalosSeccompException ex)
+                {
+                    WriteEngineError(ex);
+                    continue;
+                }
+
                 foreach (var architecture in architectures)
                 {
                     foreach (var syscall in SyscallTables.GetSyscalls(architecture.Name))

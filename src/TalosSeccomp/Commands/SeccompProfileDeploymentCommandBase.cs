@@ -53,6 +53,11 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
         var node = target.DisplayNode;
         var deployer = new SeccompProfileDeployer(target.Client);
         var plan = await deployer.PlanAsync(target.Node, node, edits, cancellationToken).ConfigureAwait(false);
+        foreach (var warning in plan.Warnings)
+        {
+            sink.Warning($"{node}: {warning}");
+        }
+
         if (!plan.Changed)
         {
             sink.Verbose($"{node}: {plan.Summary}; the config already is as wanted, nothing was sent.");

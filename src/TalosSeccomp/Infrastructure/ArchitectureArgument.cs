@@ -28,7 +28,17 @@ internal static class ArchitectureArgument
         {
             if (WildcardPattern.ContainsWildcardCharacters(value))
             {
-                var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+                WildcardPattern pattern;
+                try
+                {
+                    pattern = Pattern(value, "Architecture");
+                }
+                catch (TalosSeccompException ex)
+                {
+                    unknown?.Invoke(ex);
+                    continue;
+                }
+
                 result.AddRange(SyscallTables.Architectures.Where(a => pattern.IsMatch(a.Name) || pattern.IsMatch(a.ScmpName)));
             }
             else
@@ -45,5 +55,25 @@ internal static class ArchitectureArgument
         }
 
         return result.Distinct().ToList();
+    }
+
+    /// <summary>
+    /// A case-insensitive wildcard pattern, checked now: PowerShell only parses a pattern when it first matches, and a
+    /// malformed one (an unclosed <c>[</c>) then throws a bare WildcardPatternException.
+    /// </summary>
+    /// <exception cref="TalosSeccompException"><c>InvalidWildcardPattern</c> (InvalidArgument) naming <paramref name="parameter"/>.</exception>
+    internal static WildcardPattern Pattern(string value, string parameter)
+    {
+        var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+        try
+        {
+            pattern.IsMatch(string.Empty);
+            return pattern;
+        }
+        catch (WildcardPatternException ex)
+        {
+            throw new TalosSeccompException("InvalidWildcardPattern", ErrorKind.InvalidArgument,
+                $"-{parameter} '{value}' is not a valid wildcard pattern: a '[' needs a closing ']'. Escape a literal bracket with a backtick (`[) or use a name without brackets.", value, ex);
+        }
     }
 }

@@ -378,7 +378,7 @@ public sealed class SeccompAuditStream
     /// <summary>Failures a reconnect may fix; permissions, TLS, bad arguments and missing logs are not among them.</summary>
     private static bool IsTransient(Exception failure) => failure switch
     {
-        TalosSeccompException engine => engine.ErrorId is "TalosNodeUnreachable" or "TalosTimeout" or "TalosCallFailed" or "TalosCallCancelled",
+        TalosSeccompException engine => engine.ErrorId is "TalosNodeUnreachable" or "TalosTimeout" or "TalosCallFailed" or "TalosCallCancelled" or "TalosTransportFailed" or "TalosNodeInternalError",
         IOException or System.Net.Http.HttpRequestException => true,
         _ => false,
     };
