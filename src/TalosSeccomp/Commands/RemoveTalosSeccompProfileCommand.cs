@@ -8,6 +8,9 @@ namespace TalosSeccomp.Commands;
 /// <remarks>
 /// <para>Remove-TalosSeccompProfile removes every machine.seccompProfiles entry whose name matches -Name (wildcards, case-sensitive like the file names) from each node's machine config, by the same read–modify–write as Set-TalosSeccompProfile: every other document and field, comments included, comes back byte for byte, and the whole config is applied with an explicit mode (Auto by default; never a reboot). The node then deletes the profile files. Removing the last profile leaves seccompProfiles: [] in place.</para>
 /// <para>It is idempotent: a name that matches nothing is not an error; the node's result says Unchanged and nothing is sent. -WhatIf shows per node the entries that would go; -Confirm asks per node; -DryRun lets the node check the change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are gone.</para>
+/// <para>Staged configs: the command edits the active config, and an apply in any mode but Try replaces the node's persistent config. When the node has a staged config (applied with -Mode Staged, waiting for a reboot) that differs from the active one, the command refuses with SeccompProfileStagedConfigPending and applies nothing, because the staged change would be lost; reboot the node first, or give -Force to discard the staged config (a warning says it was). A config applied with -Mode Try and not yet made permanent is made permanent by the next apply, with a warning.</para>
+/// <para>Unknown outcomes: when ApplyConfiguration times out or loses its connection, the command reads the node's config back; if it holds the change, the result says Applied with a warning, otherwise the error SeccompProfileApplyOutcomeUnknown says what was read and how to check (Get-TalosSeccompProfile, the MachineConfig version). Ctrl+C during the apply reports the same error (as a warning on the host, since the pipeline has stopped).</para>
+/// <para>A name without wildcards longer than 255 bytes (NAME_MAX) cannot be a profile file and is refused before any call (UnsafeProfileName).</para>
 /// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the edit redone when another writer changed the config, but a write in the last round trip before the apply can still be overwritten.</para>
 /// </remarks>
 /// <example>
@@ -35,6 +38,10 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Name { get; set; } = [];
+
+    /// <summary>Apply even though the node has a staged config (applied with -Mode Staged, waiting for a reboot), which is then discarded.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     /// <inheritdoc />
     protected override string ProgressActivity => "Remove-TalosSeccompProfile";
@@ -78,7 +85,7 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     {
         try
         {
-            SeccompProfileDeployer.ValidateOptions(ApplyOptions(returnResources: false));
+            SeccompProfileDeployer.ValidateOptions(ApplyOptions(returnResources: false, discardStagedConfig: Force));
         }
         catch (TalosSeccompException ex)
         {
@@ -92,6 +99,6 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var names = _namesForAllNodes.Concat(target.Node is not null && _namesByNode.TryGetValue(target.Node, out var own) ? own : Enumerable.Empty<string>());
-        return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false), cancellationToken);
+        return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false, discardStagedConfig: Force), cancellationToken);
     }
 }

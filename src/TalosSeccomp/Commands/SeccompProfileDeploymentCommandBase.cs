@@ -10,6 +10,7 @@ namespace TalosSeccomp.Commands;
 public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
 {
     private bool _whatIf;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _interrupted = new();
 
     /// <summary>
     /// How the node applies the config: Auto (the default; seccomp profiles always apply without a reboot), NoReboot, Try
@@ -33,8 +34,9 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
     public SwitchParameter Wait { get; set; }
 
     /// <summary>The apply options the parameters describe.</summary>
-    private protected SeccompApplyOptions ApplyOptions(bool returnResources) => new()
+    private protected SeccompApplyOptions ApplyOptions(bool returnResources, bool discardStagedConfig) => new()
     {
+        DiscardStagedConfig = discardStagedConfig,
         Mode = Enum.Parse<SeccompApplyMode>(Mode, ignoreCase: true),
         TryTimeout = TryTimeout,
         DryRun = DryRun,
@@ -72,7 +74,19 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
             }
         }
 
-        foreach (var change in await deployer.ApplyAsync(plan, options, cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<SeccompProfileChange> changes;
+        try
+        {
+            changes = await deployer.ApplyAsync(plan, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.TalosSeccompException ex) when (ex.ErrorId == "SeccompProfileApplyOutcomeUnknown" && cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the pipeline takes no more errors, yet the user must hear that the apply may have happened.
+            _interrupted.Enqueue(ex.Message);
+            throw;
+        }
+
+        foreach (var change in changes)
         {
             if (change.Attempts > 1)
             {
@@ -106,6 +120,22 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
             ? LanguagePrimitives.IsTrue(value)
             : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
         base.BeginProcessing();
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        try
+        {
+            base.EndProcessing();
+        }
+        finally
+        {
+            while (_interrupted.TryDequeue(out var message))
+            {
+                Host.UI.WriteWarningLine(message);
+            }
+        }
     }
 
     /// <summary>Runs a question on the pipeline thread (ShouldProcess must run there) and awaits its answer.</summary>
