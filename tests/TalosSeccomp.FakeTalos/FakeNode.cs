@@ -99,7 +99,10 @@ public sealed class FakeNode
     /// <summary>Runs inside ApplyConfiguration after validation and before the config takes effect.</summary>
     public Action<FakeNode>? BeforeApply { get; set; }
 
-    /// <summary>Runs after a Get of the MachineConfig resource has been answered.</summary>
+    /// <summary>Runs inside ApplyConfiguration after the config took effect and before the answer is sent (a slow or lost reply).</summary>
+    public Action<FakeNode>? AfterApply { get; set; }
+
+    /// <summary>Runs after a Get of the active MachineConfig resource has been answered.</summary>
     public Action<FakeNode>? AfterConfigRead { get; set; }
 
     /// <summary>False: Logs for <c>auditd</c> fails as on a node with the auditd service disabled.</summary>
@@ -313,6 +316,7 @@ public sealed class FakeNode
             }
 
             result.ModeDetails = modeDetails;
+            AfterApply?.Invoke(this);
             return result;
         }
         finally

@@ -27,6 +27,14 @@ public static class ErrorIds
     public const string TalosUnimplemented = "TalosUnimplemented";
     /// <summary>A conflicting change on the node (AlreadyExists, Aborted).</summary>
     public const string TalosConflict = "TalosConflict";
+    /// <summary>The HTTP/2 request failed in this process before the node answered (not an answer of the node).</summary>
+    public const string TalosTransportFailed = "TalosTransportFailed";
+    /// <summary>The node answered with an error of its own that carries no gRPC code (Unknown).</summary>
+    public const string TalosNodeRefused = "TalosNodeRefused";
+    /// <summary>The node refused the call for exceeding a limit (ResourceExhausted).</summary>
+    public const string TalosResourceExhausted = "TalosResourceExhausted";
+    /// <summary>The node failed the call with an internal error (Internal, DataLoss and other codes).</summary>
+    public const string TalosNodeInternalError = "TalosNodeInternalError";
     /// <summary>The node cancelled the call.</summary>
     public const string TalosCallCancelled = "TalosCallCancelled";
     /// <summary>Any other failure of a call (Unknown, Internal, an empty answer).</summary>
@@ -164,4 +172,19 @@ public static class ErrorIds
     public const string AuditStreamFailed = "AuditStreamFailed";
     /// <summary>-Duration not positive.</summary>
     public const string InvalidWatchDuration = "InvalidWatchDuration";
+
+    // Bad input and unknown outcomes.
+
+    /// <summary>The edited machine config is larger than the Talos API accepts in one message.</summary>
+    public const string MachineConfigTooLarge = "MachineConfigTooLarge";
+    /// <summary>ApplyConfiguration did not answer and reading the config back could not tell whether it was applied.</summary>
+    public const string SeccompProfileApplyOutcomeUnknown = "SeccompProfileApplyOutcomeUnknown";
+    /// <summary>Merge-SeccompProfile output nothing because an input could not be read.</summary>
+    public const string SeccompProfileMergeIncomplete = "SeccompProfileMergeIncomplete";
+    /// <summary>A profile path names a directory, not a JSON file.</summary>
+    public const string SeccompProfilePathIsDirectory = "SeccompProfilePathIsDirectory";
+    /// <summary>The node has a staged config that an apply would discard (give -Force to discard it).</summary>
+    public const string SeccompProfileStagedConfigPending = "SeccompProfileStagedConfigPending";
+    /// <summary>-TalosConfig names a directory, not a talosconfig file.</summary>
+    public const string TalosConfigPathIsDirectory = "TalosConfigPathIsDirectory";
 }

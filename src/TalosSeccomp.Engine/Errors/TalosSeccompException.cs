@@ -31,6 +31,8 @@ public enum ErrorKind
     OperationStopped,
     /// <summary>The node or library failed in a way that fits no other kind.</summary>
     NotSpecified,
+    /// <summary>Input larger than a limit allows (a config over the Talos API message size, a name over NAME_MAX).</summary>
+    LimitsExceeded,
 }
 
 /// <summary>

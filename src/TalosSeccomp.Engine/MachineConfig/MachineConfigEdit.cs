@@ -8,8 +8,10 @@ namespace TalosSeccomp.MachineConfig;
 /// </summary>
 public sealed class MachineConfigEdit
 {
-    internal MachineConfigEdit(string originalText, string newText, IReadOnlyList<SeccompProfileEntry> before, IReadOnlyList<SeccompProfileEntry> after, string diff)
+    internal MachineConfigEdit(string originalText, string newText, IReadOnlyList<SeccompProfileEntry> before, IReadOnlyList<SeccompProfileEntry> after, string diff,
+        IReadOnlyList<string>? warnings = null)
     {
+        Warnings = warnings ?? Array.Empty<string>();
         OriginalText = originalText;
         NewText = newText;
         Before = before;
@@ -31,6 +33,9 @@ public sealed class MachineConfigEdit
 
     /// <summary>The entries the edit concerns, as they are now (the one entry for a set; none for a remove).</summary>
     public IReadOnlyList<SeccompProfileEntry> After { get; }
+
+    /// <summary>What the edit did that the user should know about, e.g. duplicate entries of the name that a set replaced by one.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>
     /// Unified-diff-like YAML lines of the changed <c>seccompProfiles</c> entries (<c>-</c> removed, <c>+</c> added,

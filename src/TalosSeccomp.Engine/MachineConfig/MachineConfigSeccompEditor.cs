@@ -15,7 +15,11 @@ namespace TalosSeccomp.MachineConfig;
 /// <remarks>
 /// Removing the last entry leaves <c>seccompProfiles: []</c> rather than deleting the key: the list stays where the
 /// user put it (with the comments above it), Talos treats an empty list exactly like a missing one, and the next
-/// set appends there again.
+/// set appends there again. Two exceptions restore what was there before the first set: when <c>seccompProfiles</c>
+/// was the only key of <c>machine</c> and <c>machine</c> is written right after its key's colon nowhere else (the
+/// layout a set into <c>machine: {}</c> writes), <c>machine: {}</c> comes back, so an add and a remove leave the
+/// config byte for byte as it was. A comment on the <c>seccompProfiles:</c> (or <c>machine:</c>) line is kept through
+/// every change between an empty and a non-empty list.
 /// </remarks>
 public static class MachineConfigSeccompEditor
 {
@@ -29,7 +33,12 @@ public static class MachineConfigSeccompEditor
     /// Sets the profile <paramref name="name"/> to <paramref name="value"/>: every existing entry with that name is
     /// replaced by one entry (in the place of the first), or the entry is appended. Adds <c>seccompProfiles:</c> (and
     /// <c>machine:</c>) when missing and turns a flow list (<c>[]</c>) into a block list. When one entry with an equal
-    /// value already exists the config is returned unchanged (<see cref="MachineConfigEdit.Changed"/> false).
+    /// value already exists the config is returned unchanged (<see cref="MachineConfigEdit.Changed"/> false). When the
+    /// config
+    /// already held several entries with the name (Talos keeps only one of them, the last), they become the one new
+    /// entry and
+    /// <see cref="MachineConfigEdit.Warnings"/> says so, naming their lines: the set is what was asked for, and nothing
+    /// is dropped unsaid.
     /// </summary>
     /// <param name="configText">The whole multi-document config.</param>
     /// <param name="name">The profile name (validated by <see cref="ProfileName.Validate"/>).</param>
@@ -44,7 +53,8 @@ public static class MachineConfigSeccompEditor
         Set(configText, name, value, source, tamper: null);
 
     /// <summary>
-    /// Removes every entry whose name matches one of <paramref name="namePatterns"/> (PowerShell wildcards, case-sensitive;
+    /// Removes every entry whose name matches one of <paramref name="namePatterns"/> (PowerShell wildcards,
+    /// case-sensitive;
     /// see <see cref="Wildcard"/>). Names that match nothing are not an error. Removing the last entry leaves
     /// <c>seccompProfiles: []</c>.
     /// </summary>
@@ -54,7 +64,8 @@ public static class MachineConfigSeccompEditor
     public static MachineConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source = null) =>
         Remove(configText, namePatterns, source, tamper: null);
 
-    /// <summary>Set with a hook that may alter the spliced text before verification (tests prove the safety net with it).</summary>
+    /// <summary>Set with a hook that may alter the spliced text before verification (tests prove the safety net with
+    /// it).</summary>
     internal static MachineConfigEdit Set(string configText, string name, JsonObject value, string? source, Func<string, string>? tamper)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -135,7 +146,7 @@ public static class MachineConfigSeccompEditor
                 var lineStart = TextLines.LineStart(text, key.Start);
                 var lineEnd = Math.Max(TextLines.LineEndAfter(text, key.End), EndOfValueLine(text, layout.MachineValue!));
                 var column = key.Column - 1;
-                var block = text[lineStart..key.End] + ":" + nl
+                var block = text[lineStart..key.End] + ":" + LineComment(text, key, layout.MachineValue!) + nl
                     + Indent(column + layout.Step) + "seccompProfiles:" + nl
                     + RenderEntries(expected, column + (2 * layout.Step), 2, nl);
                 edits.Add(Replace(text, lineStart, lineEnd, block));
@@ -153,35 +164,49 @@ public static class MachineConfigSeccompEditor
             }
         }
 
-        return Finish(layout, edits, expected, before, new[] { newEntry }, source, tamper);
+        var warnings = matches.Count > 1
+            ? new[]
+            {
+                $"machine.seccompProfiles held {matches.Count} entries named '{name}' (at lines {string.Join(", ", matches.Select(i => layout.Entries[i].Node.Line))}); "
+                + "Talos uses only one of them. They were replaced by the one new entry.",
+            }
+            : null;
+        return Finish(layout, edits, expected, before, new[] { newEntry }, source, tamper, warnings);
     }
 
-    /// <summary>Remove with a hook that may alter the spliced text before verification (tests prove the safety net with it).</summary>
+    /// <summary>Remove with a hook that may alter the spliced text before verification (tests prove the safety net with
+    /// it).</summary>
     internal static MachineConfigEdit Remove(string configText, IEnumerable<string> namePatterns, string? source, Func<string, string>? tamper)
     {
         ArgumentNullException.ThrowIfNull(namePatterns);
         var patterns = namePatterns.Select(p => Wildcard.Compile(p, ignoreCase: false)).ToList();
         var layout = SeccompProfileLayout.Locate(ParsedMachineConfig.Parse(configText, source), source);
         var matches = layout.Entries.Select((e, i) => (e, i)).Where(x => patterns.Any(p => p.IsMatch(x.e.Entry.Name))).Select(x => x.i).ToList();
+        var removed = matches.ToHashSet();
         if (matches.Count == 0)
         {
             return new MachineConfigEdit(configText, configText, Array.Empty<SeccompProfileEntry>(), Array.Empty<SeccompProfileEntry>(), string.Empty);
         }
 
         var before = matches.Select(i => layout.Entries[i].Entry).ToList();
-        var expected = layout.Entries.Where((_, i) => !matches.Contains(i)).Select(e => e.Entry).ToList();
+        var expected = layout.Entries.Where((_, i) => !removed.Contains(i)).Select(e => e.Entry).ToList();
         var text = layout.Text;
         var edits = new List<TextEdit>();
         if (layout.State == ProfilesState.ProfilesFlow)
         {
             edits.Add(RewriteProfilesValue(layout, expected));
         }
+        else if (expected.Count == 0 && RestorableEmptyMachine(layout) is { } machineEdit)
+        {
+            edits.Add(machineEdit);
+        }
         else if (expected.Count == 0)
         {
             // Last entry gone: keep the key as an empty list (see the class remarks).
             var key = layout.ProfilesKey!;
             var lineStart = TextLines.LineStart(text, key.Start);
-            edits.Add(Replace(text, lineStart, layout.RemovalRange(layout.Entries.Count - 1).End, text[lineStart..key.End] + ": []" + layout.NewLine));
+            edits.Add(Replace(text, lineStart, layout.RemovalRange(layout.Entries.Count - 1).End,
+                text[lineStart..key.End] + ": []" + LineComment(text, key, layout.ProfilesValue!) + layout.NewLine));
         }
         else
         {
@@ -202,7 +227,8 @@ public static class MachineConfigSeccompEditor
         IReadOnlyList<SeccompProfileEntry> before,
         IReadOnlyList<SeccompProfileEntry> after,
         string? source,
-        Func<string, string>? tamper)
+        Func<string, string>? tamper,
+        IReadOnlyList<string>? warnings = null)
     {
         string newText;
         try
@@ -220,10 +246,66 @@ public static class MachineConfigSeccompEditor
         }
 
         MachineConfigEditVerifier.Verify(layout.Config, newText, expected, source);
-        return new MachineConfigEdit(layout.Text, newText, before, after, EntryDiff.Render(before, after));
+        return new MachineConfigEdit(layout.Text, newText, before, after, EntryDiff.Render(before, after), warnings);
     }
 
-    /// <summary>Replaces a flow or null <c>seccompProfiles</c> value (with its key line) by a block list of <paramref name="entries"/>.</summary>
+    /// <summary>
+    /// When <c>seccompProfiles</c> is the only key of a block <c>machine</c> mapping whose key line holds nothing but
+    /// <c>machine:</c> (and perhaps a comment), the edit that turns the whole of <c>machine</c> back into <c>machine:
+    /// {}</c>,
+    /// as a set into <c>machine: {}</c> found it. Null when <c>machine</c> holds anything else or is laid out
+    /// otherwise.
+    /// </summary>
+    private static TextEdit? RestorableEmptyMachine(SeccompProfileLayout layout)
+    {
+        if (layout.MachineValue is not YMapping { IsFlow: false, Pairs.Count: 1 } machine || machine.Anchor is not null || machine.Tag is not null)
+        {
+            return null;
+        }
+
+        var text = layout.Text;
+        var key = layout.MachineKey!;
+        var lineStart = TextLines.LineStart(text, key.Start);
+        var keyLineEnd = TextLines.LineEndAfter(text, key.End);
+        var profilesLineStart = TextLines.LineStart(text, layout.ProfilesKey!.Start);
+
+        // Only the machine key line and the seccompProfiles lines: a comment line in between belongs to the user.
+        if (profilesLineStart != keyLineEnd)
+        {
+            return null;
+        }
+
+        var end = layout.RemovalRange(layout.Entries.Count - 1).End;
+        return Replace(text, lineStart, end, text[lineStart..key.End] + ": {}" + LineComment(text, key, machine) + layout.NewLine);
+    }
+
+    /// <summary>
+    /// The comment that ends a key's line (" # …", with the spaces before it; empty when there is none): after the
+    /// value when the value ends on that line as a scalar or flow collection, else after the key's colon.
+    /// </summary>
+    private static string LineComment(string text, YScalar key, YNode value)
+    {
+        var from = value is YScalar { IsEmptyNull: true } || value is YSequence { IsFlow: false } || value is YMapping { IsFlow: false } ? key.End : value.End;
+        var lineEnd = text.IndexOf('\n', from);
+        lineEnd = lineEnd < 0 ? text.Length : lineEnd;
+        var rest = text.AsSpan(from, lineEnd - from).TrimEnd('\r');
+        var hash = rest.IndexOf('#');
+        if (hash < 0)
+        {
+            return string.Empty;
+        }
+
+        var start = hash;
+        while (start > 0 && rest[start - 1] is ' ' or '\t')
+        {
+            start--;
+        }
+
+        return start == 0 ? " " + rest[hash..].ToString() : rest[start..].ToString();
+    }
+
+    /// <summary>Replaces a flow or null <c>seccompProfiles</c> value (with its key line) by a block list of <paramref
+    /// name="entries"/>.</summary>
     private static TextEdit RewriteProfilesValue(SeccompProfileLayout layout, IReadOnlyList<SeccompProfileEntry> entries)
     {
         var text = layout.Text;
@@ -231,9 +313,10 @@ public static class MachineConfigSeccompEditor
         var lineStart = TextLines.LineStart(text, key.Start);
         var lineEnd = Math.Max(TextLines.LineEndAfter(text, key.End), EndOfValueLine(text, layout.ProfilesValue!));
         var keyText = text[lineStart..key.End];
+        var comment = LineComment(text, key, layout.ProfilesValue!);
         var replacement = entries.Count == 0
-            ? keyText + ": []" + layout.NewLine
-            : keyText + ":" + layout.NewLine + RenderEntries(entries, layout.ProfilesKeyColumn + layout.Step, 2, layout.NewLine);
+            ? keyText + ": []" + comment + layout.NewLine
+            : keyText + ":" + comment + layout.NewLine + RenderEntries(entries, layout.ProfilesKeyColumn + layout.Step, 2, layout.NewLine);
         return Replace(text, lineStart, lineEnd, replacement);
     }
 
@@ -245,8 +328,10 @@ public static class MachineConfigSeccompEditor
 
     /// <summary>
     /// Renders entries as a block list with YamlDotNet: the dash at <paramref name="dashColumn"/>, item content
-    /// <paramref name="itemOffset"/> columns after it (nested levels use the same step), lines ending in <paramref name="newLine"/>.
-    /// Each rendered entry is read back first; if YAML would read it differently (YamlDotNet writes keys with line breaks
+    /// <paramref name="itemOffset"/> columns after it (nested levels use the same step), lines ending in <paramref
+    /// name="newLine"/>.
+    /// Each rendered entry is read back first; if YAML would read it differently (YamlDotNet writes keys with line
+    /// breaks
     /// as complex keys it cannot indent), the value is written as JSON instead, which is valid YAML flow style.
     /// </summary>
     internal static string RenderEntries(IEnumerable<SeccompProfileEntry> entries, int dashColumn, int itemOffset, string newLine)

@@ -124,6 +124,69 @@ internal sealed class SeccompProfileLayout
             previousEnd = item.End;
             Entries.Add(new LocatedEntry(ReadEntry(item, Entries.Count, source), item));
         }
+
+        RequireNoAliasesIntoEntries(source);
+    }
+
+    /// <summary>
+    /// An anchor defined inside an entry and used by an alias outside that entry (later in the document, or in another
+    /// entry) would lose its definition, or its users would change with it, when the entry is replaced or removed.
+    /// Refused up front, naming the anchor, rather than caught by the verifier afterwards.
+    /// </summary>
+    private void RequireNoAliasesIntoEntries(string? source)
+    {
+        if (Entries.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var alias in Aliases(Root))
+        {
+            var target = alias.Target;
+            var owner = Entries.FindIndex(e => target.Start >= e.Node.Start && target.End <= e.Node.End);
+            if (owner < 0)
+            {
+                continue;
+            }
+
+            var entry = Entries[owner].Node;
+            if (alias.Start < entry.Start || alias.Start >= entry.End)
+            {
+                throw Unsupported(
+                    $"the anchor '&{target.Anchor}' is defined in the seccompProfiles entry '{Entries[owner].Entry.Name}' at {YamlScalarResolver.Describe(target.Line, target.Column)} and used by the alias '*{target.Anchor}' outside that entry",
+                    alias, source);
+            }
+        }
+    }
+
+    private static IEnumerable<YAlias> Aliases(YNode node)
+    {
+        var pending = new Stack<YNode>();
+        pending.Push(node);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case YAlias alias:
+                    yield return alias;
+                    break;
+                case YSequence sequence:
+                    foreach (var item in sequence.Items)
+                    {
+                        pending.Push(item);
+                    }
+
+                    break;
+                case YMapping mapping:
+                    foreach (var (key, value) in mapping.Pairs)
+                    {
+                        pending.Push(key);
+                        pending.Push(value);
+                    }
+
+                    break;
+            }
+        }
     }
 
     /// <summary>Reads one list item as an entry; anything but <c>{name: string, value: mapping}</c> is an error naming the line.</summary>

@@ -14,6 +14,7 @@ public static class SeccompProfileFile
     public static SeccompProfile Read(string path, bool lenient = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RequireNotDirectory(path);
         string text;
         try
         {
@@ -42,6 +43,7 @@ public static class SeccompProfileFile
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RequireNotDirectory(path);
         var bytes = indent ? new UTF8Encoding(false).GetBytes(profile.ToIndentedJson() + "\n") : profile.ToNodeJsonBytes();
         var existing = new FileInfo(path);
         if (existing.Exists)
@@ -81,6 +83,20 @@ public static class SeccompProfileFile
         {
             TryDelete(temporary);
             throw new TalosSeccompException(ErrorIds.SeccompProfileFileUnwritable, ErrorKind.PermissionDenied, $"'{path}' cannot be written: {ex.Message}", path, ex);
+        }
+    }
+
+    /// <summary>
+    /// A directory where a file is expected: .NET reports it as "Access to the path is denied", which sends the user
+    /// after permissions; say what it is instead.
+    /// </summary>
+    /// <exception cref="TalosSeccompException"><c>SeccompProfilePathIsDirectory</c> (InvalidArgument).</exception>
+    public static void RequireNotDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new TalosSeccompException(ErrorIds.SeccompProfilePathIsDirectory, ErrorKind.InvalidArgument,
+                $"'{path}' is a directory; name a seccomp profile file (for example '{Path.Combine(path, "profile.json")}', or '{Path.Combine(path, "*.json")}' with -Path).", path);
         }
     }
 

@@ -74,6 +74,13 @@ public sealed class TalosConfigFile
     public static TalosConfigFile Load(string? explicitPath = null)
     {
         var path = Locate(explicitPath);
+        if (Directory.Exists(path))
+        {
+            // .NET reports reading a directory as "Access to the path is denied".
+            throw new TalosSeccompException(ErrorIds.TalosConfigPathIsDirectory, ErrorKind.InvalidArgument,
+                $"The talosconfig path '{path}' is a directory; name the talosconfig file itself (talosctl writes it as ~/.talos/config).", path);
+        }
+
         string text;
         try
         {

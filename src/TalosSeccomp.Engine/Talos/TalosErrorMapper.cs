@@ -78,16 +78,16 @@ public static partial class TalosErrorMapper
             { Classification = broken ? ErrorClass.Transient : ErrorClass.None };
         }
 
-        var said = string.IsNullOrWhiteSpace(rpc.Status.Detail) ? rpc.StatusCode.ToString() : rpc.Status.Detail;
+        var said = Said(rpc);
         var (errorId, kind, classification, message) = rpc.StatusCode switch
         {
             StatusCode.Unavailable => (ErrorIds.TalosNodeUnreachable, ErrorKind.ConnectionError, ErrorClass.Transient,
-                $"{Capitalize(context.NodeDisplay)} is unreachable through {context.Endpoint}: {said}"),
+                $"{context.NodeDisplay} is unreachable through {context.Endpoint}: {said}"),
             StatusCode.PermissionDenied => (ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied, ErrorClass.PermissionDenied, PermissionMessage(context, said)),
             StatusCode.Unauthenticated => (ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied, ErrorClass.PermissionDenied,
-                $"{Capitalize(context.NodeDisplay)} did not accept the client's identity for {context.ShortMethod}: {said}"),
+                $"{context.NodeDisplay} did not accept the client's identity for {context.ShortMethod}: {said}"),
             StatusCode.DeadlineExceeded => (ErrorIds.TalosTimeout, ErrorKind.OperationTimeout, ErrorClass.Transient,
-                $"{Capitalize(context.NodeDisplay)} did not complete {context.ShortMethod}" +
+                $"{context.NodeDisplay} did not complete {context.ShortMethod}" +
                 (context.Timeout is { } t ? $" within {t.TotalSeconds:0.###} s" : string.Empty) + " (raise -TimeoutSec if the node is slow)."),
             StatusCode.InvalidArgument => Refused(ErrorIds.TalosInvalidArgument, ErrorKind.InvalidArgument, ErrorClass.Rejected),
             StatusCode.FailedPrecondition => Refused(ErrorIds.TalosFailedPrecondition, ErrorKind.InvalidOperation, ErrorClass.Rejected),
@@ -97,13 +97,13 @@ public static partial class TalosErrorMapper
             StatusCode.Cancelled => (ErrorIds.TalosCallCancelled, ErrorKind.OperationStopped, ErrorClass.Transient,
                 $"{context.ShortMethod} on {context.NodeDisplay} was cancelled: {said}"),
             StatusCode.Unknown when IsUnregisteredLog(rpc.Status.Detail) => Refused(ErrorIds.TalosNotFound, ErrorKind.ObjectNotFound, ErrorClass.MissingServiceLog),
-            _ => Refused(ErrorIds.TalosCallFailed, ErrorKind.NotSpecified, ErrorClass.Transient),
+            _ => Unclassified(rpc, context, said),
         };
 
         return new TalosSeccompException(errorId, kind, message, target, exception) { Classification = classification, GrpcStatus = rpc.StatusCode };
 
         (string, ErrorKind, ErrorClass, string) Refused(string id, ErrorKind errorKind, ErrorClass errorClass) =>
-            (id, errorKind, errorClass, $"{Capitalize(context.NodeDisplay)} refused {context.ShortMethod}: {said}");
+            (id, errorKind, errorClass, $"{context.NodeDisplay} refused {context.ShortMethod}: {said}");
     }
 
     /// <summary>
@@ -116,6 +116,52 @@ public static partial class TalosErrorMapper
     [System.Text.RegularExpressions.GeneratedRegex("log \"[^\"]*\" was not registered$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex UnregisteredLog();
 
+    /// <summary>
+    /// The status codes a node answers with when it refuses or fails a call for a reason of its own (Go errors without a
+    /// gRPC code arrive as Unknown), and the client-side failures Grpc.Net.Client reports with a status of its own.
+    /// </summary>
+    private static (string, ErrorKind, ErrorClass, string) Unclassified(RpcException rpc, TalosCallContext context, string said)
+    {
+        var node = context.NodeDisplay;
+        if (rpc.Status.DebugException is not null)
+        {
+            // Raised in this process (the HTTP/2 request failed), not an answer of the node.
+            return (ErrorIds.TalosTransportFailed, ErrorKind.ConnectionError, ErrorClass.Transient,
+                $"The {context.ShortMethod} call to {node} through {context.Endpoint} failed before the node answered: {said}. Check that the endpoint is a Talos API (port 50000) and reachable.");
+        }
+
+        return rpc.StatusCode switch
+        {
+            StatusCode.Unknown => (ErrorIds.TalosNodeRefused, ErrorKind.InvalidOperation, ErrorClass.Rejected,
+                $"{node} refused {context.ShortMethod}: {said}"),
+            StatusCode.ResourceExhausted => (ErrorIds.TalosResourceExhausted, ErrorKind.LimitsExceeded, ErrorClass.Rejected,
+                $"{node} refused {context.ShortMethod} for exceeding a limit: {said}"),
+            StatusCode.OutOfRange => (ErrorIds.TalosInvalidArgument, ErrorKind.InvalidArgument, ErrorClass.Rejected,
+                $"{node} refused {context.ShortMethod}: {said}"),
+            _ => (ErrorIds.TalosNodeInternalError, ErrorKind.NotSpecified, ErrorClass.Transient,
+                $"{node} failed {context.ShortMethod} with an internal error ({rpc.StatusCode}): {said}"),
+        };
+    }
+
+    /// <summary>
+    /// The status detail without .NET exception type names: Grpc.Net.Client writes client-side failures as
+    /// "Error starting gRPC call. HttpRequestException: … (IOException: …)", which names our runtime's types, not the problem.
+    /// </summary>
+    private static string Said(RpcException rpc)
+    {
+        var detail = rpc.Status.Detail;
+        if (string.IsNullOrWhiteSpace(detail))
+        {
+            return rpc.StatusCode.ToString();
+        }
+
+        return rpc.Status.DebugException is null ? detail : DotNetTypeName().Replace(detail, string.Empty).Trim();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:\b[A-Z][A-Za-z0-9]*\.)*\b[A-Z][A-Za-z0-9]*Exception: ")]
+    private static partial System.Text.RegularExpressions.Regex DotNetTypeName();
+
+
     private static string PermissionMessage(TalosCallContext context, string said)
     {
         var allowed = TalosRpc.RolesFor(context.Method, context.ResourceType);
@@ -123,8 +169,8 @@ public static partial class TalosErrorMapper
         var what = context.ResourceType is null ? context.ShortMethod : $"{context.ShortMethod} of {context.ResourceType}";
         var lacksRole = !context.Roles.Intersect(allowed, StringComparer.Ordinal).Any();
         return lacksRole
-            ? $"{Capitalize(context.NodeDisplay)} refused {what}: the client certificate has {has}, and {what} needs {string.Join(" or ", allowed)} (node said: {said})."
-            : $"{Capitalize(context.NodeDisplay)} refused {what}: {said} (the client certificate has {has}).";
+            ? $"{context.NodeDisplay} refused {what}: the client certificate has {has}, and {what} needs {string.Join(" or ", allowed)} (node said: {said})."
+            : $"{context.NodeDisplay} refused {what}: {said} (the client certificate has {has}).";
     }
 
     private static T? Find<T>(Exception? exception) where T : Exception
@@ -154,5 +200,4 @@ public static partial class TalosErrorMapper
         return null;
     }
 
-    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

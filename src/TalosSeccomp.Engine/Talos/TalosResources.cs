@@ -24,6 +24,8 @@ public static class TalosResources
     public const string ConfigNamespace = "config";
     /// <summary>Id of the active machine config.</summary>
     public const string ActiveMachineConfigId = "v1alpha1";
+    /// <summary>Id of the machine config saved to disk: ahead of the active one after a Staged apply, behind it during a Try.</summary>
+    public const string PersistentMachineConfigId = "persistent";
     /// <summary>SeccompProfile resource type.</summary>
     public const string SeccompProfileType = "SeccompProfiles.cri.talos.dev";
     /// <summary>Namespace of SeccompProfile.</summary>

@@ -11,6 +11,9 @@ namespace TalosSeccomp.Commands;
 /// <para>Merge-SeccompProfile collects every profile from the pipeline (or -Path) and outputs one profile holding the
 /// rules of all of them: a syscall one profile has a rule for keeps that rule. Architectures and flags are
 /// combined.</para>
+/// <para>When any input cannot be read (a missing or invalid file), each such input is reported as an error and nothing
+/// is output, followed by a SeccompProfileMergeIncomplete error: a merge without one input's rules would silently be a
+/// different profile.</para>
 /// <para>Where the profiles give the same syscall (with the same argument conditions) different actions, or have
 /// different default actions, -Strategy decides: Strict (the default) takes the more restrictive action, Permissive the
 /// less restrictive, in the order Allow, Log, Trace/Notify, Errno/Trap, KillThread, KillProcess (from permissive to
@@ -32,6 +35,7 @@ namespace TalosSeccomp.Commands;
 public sealed class MergeSeccompProfileCommand : ProfileSourceCommand
 {
     private readonly List<SeccompProfile> _profiles = [];
+    private readonly List<string> _failedInputs = [];
 
     /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less
     /// restrictive.</summary>
@@ -54,8 +58,24 @@ public sealed class MergeSeccompProfileCommand : ProfileSourceCommand
     }
 
     /// <inheritdoc />
+    protected override void OnUnreadableFile(TalosSeccompException exception, string target)
+    {
+        _failedInputs.Add(target);
+        base.OnUnreadableFile(exception, target);
+    }
+
+    /// <inheritdoc />
     protected override void EndProcessing()
     {
+        if (_failedInputs.Count > 0)
+        {
+            WriteEngineError(new TalosSeccompException(ErrorIds.SeccompProfileMergeIncomplete, ErrorKind.InvalidData,
+                $"No merged profile was output because {_failedInputs.Count} input{(_failedInputs.Count == 1 ? string.Empty : "s")} could not be read ({string.Join(", ", _failedInputs)}); "
+                + "a merge without their rules would be a different profile. Fix or leave out those inputs and merge again.",
+                _failedInputs[0]));
+            return;
+        }
+
         try
         {
             var result = SeccompProfileMerger.Merge(_profiles, Enum.Parse<SeccompMergeStrategy>(Strategy, ignoreCase: true));

@@ -67,6 +67,12 @@ public sealed class NewSeccompRuleCommand : TalosSeccompCmdlet
     {
         try
         {
+            if (Argument is null || Argument.Any(a => a is null))
+            {
+                throw new TalosSeccompException(ErrorIds.InvalidSeccompArgument, ErrorKind.InvalidArgument,
+                    "-Argument was given a null value. Pass hashtables such as @{ Index = 0; Value = 1; Op = 'EQ' }, or leave out -Argument for a rule without conditions.", "Argument");
+            }
+
             var arguments = Argument.Select((a, i) => SeccompArgument.FromDictionary(a, $"-Argument[{i}]")).ToList();
             var errnoRet = MyInvocation.BoundParameters.ContainsKey(nameof(ErrnoRet)) ? ErrnoRet : (uint?)null;
             var rule = new SeccompRule(Name, SeccompAction.Normalize(Action, "-Action"), errnoRet, arguments);

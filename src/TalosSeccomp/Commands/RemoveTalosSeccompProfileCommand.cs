@@ -16,6 +16,19 @@ namespace TalosSeccomp.Commands;
 /// sent. -WhatIf shows per node the entries that would go; -Confirm asks per node; -DryRun lets the node check the
 /// change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are
 /// gone.</para>
+/// <para>Staged configs: the command edits the active config, and an apply in any mode but Try replaces the node's
+/// persistent config. When the node has a staged config (applied with -Mode Staged, waiting for a reboot) that differs
+/// from the active one, the command refuses with SeccompProfileStagedConfigPending and applies nothing, because the
+/// staged change would be lost; reboot the node first, or give -Force to discard the staged config (a warning says it
+/// was). A config applied with -Mode Try and not yet made permanent is made permanent by the next apply, with a
+/// warning.</para>
+/// <para>Unknown outcomes: when ApplyConfiguration times out or loses its connection, the command reads the node's
+/// config back; if it holds the change, the result says Applied with a warning, otherwise the error
+/// SeccompProfileApplyOutcomeUnknown says what was read and how to check (Get-TalosSeccompProfile, the MachineConfig
+/// version). Ctrl+C during the apply reports the same error (as a warning on the host, since the pipeline has
+/// stopped).</para>
+/// <para>A name without wildcards longer than 255 bytes (NAME_MAX) cannot be a profile file and is refused before any
+/// call (UnsafeProfileName).</para>
 /// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role
 /// is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the
 /// edit redone when another writer changed the config, but a write in the last round trip before the apply can still be
@@ -49,6 +62,10 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     [SupportsWildcards]
     public string[] Name { get; set; } = [];
 
+    /// <summary>Apply even though the node has a staged config (applied with -Mode Staged, waiting for a reboot), which
+    /// is then discarded.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -89,7 +106,7 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     {
         try
         {
-            SeccompProfileDeployer.ValidateOptions(ApplyOptions(returnResources: false));
+            SeccompProfileDeployer.ValidateOptions(ApplyOptions(returnResources: false, discardStagedConfig: Force));
         }
         catch (TalosSeccompException ex)
         {
@@ -103,6 +120,6 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
     {
         var names = _namesForAllNodes.Concat(target.Node is not null && _namesByNode.TryGetValue(target.Node, out var own) ? own : Enumerable.Empty<string>());
-        return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false), cancellationToken);
+        return DeployAsync(target, sink, [SeccompProfileEdit.Remove(names)], ApplyOptions(returnResources: false, discardStagedConfig: Force), cancellationToken);
     }
 }

@@ -33,6 +33,19 @@ namespace TalosSeccomp.Commands;
 /// waited), the edit is redone on the fresh config (up to three times, then SeccompProfileConcurrentUpdate), so a
 /// change that was read is never overwritten. A write that lands in the remaining window, between that last version
 /// check and the node receiving the apply (one round trip), can still be overwritten.</para>
+/// <para>Duplicates: when a node's config already holds several entries with the name (Talos uses only one of them),
+/// they are replaced by the one new entry and a warning names their lines; -WhatIf shows the warning too.</para>
+/// <para>Staged configs: the command edits the active config, and an apply in any mode but Try replaces the node's
+/// persistent config. When the node has a staged config (applied with -Mode Staged, waiting for a reboot) that differs
+/// from the active one, the command refuses with SeccompProfileStagedConfigPending and applies nothing, because the
+/// staged change would be lost; reboot the node first, or give -Force to discard the staged config (a warning says it
+/// was). A config applied with -Mode Try and not yet made permanent is made permanent by the next apply, with a
+/// warning.</para>
+/// <para>Unknown outcomes: when ApplyConfiguration times out or loses its connection, the command reads the node's
+/// config back; if it holds the change, the result says Applied with a warning, otherwise the error
+/// SeccompProfileApplyOutcomeUnknown says what was read and how to check (Get-TalosSeccompProfile, the MachineConfig
+/// version). Ctrl+C during the apply reports the same error (as a warning on the host, since the pipeline has
+/// stopped).</para>
 /// <para>Nodes come from -Node, from the pipeline (TalosNode objects from Get-TalosNode), or from the talosconfig
 /// context. They are done concurrently, up to -ThrottleLimit (16) at a time, with a progress bar; each node gives one
 /// result object, and a node that fails gives one error naming it while the others complete. With -ErrorAction Stop the
@@ -90,7 +103,8 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Deploy a profile even though Test-SeccompProfile reports errors for it.</summary>
+    /// <summary>Deploy a profile even though Test-SeccompProfile reports errors for it, and apply even though the node
+    /// has a staged config, which is then discarded.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -138,7 +152,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
                 AddEdit(name, SeccompProfile.CreateAuditProfile());
             }
 
-            SeccompProfileDeployer.ValidateOptions(ApplyOptions(PassThru));
+            SeccompProfileDeployer.ValidateOptions(ApplyOptions(PassThru, Force));
         }
         catch (TalosSeccompException ex)
         {
@@ -150,7 +164,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
 
     /// <inheritdoc />
     private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
-        DeployAsync(target, sink, _edits, ApplyOptions(PassThru), cancellationToken);
+        DeployAsync(target, sink, _edits, ApplyOptions(PassThru, Force), cancellationToken);
 
     private void AddEdit(string name, SeccompProfile profile)
     {

@@ -120,7 +120,17 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
             ThrowEngineError(new TalosSeccompException(ErrorIds.InvalidWatchDuration, ErrorKind.InvalidArgument,
                 $"-Duration must be longer than zero; it was {duration}.", "Duration"));
         }
+
+        // .NET timers hold at most 2^32-2 ms (about 49.7 days); a longer watch means "until stopped", which is what
+        // leaving out -Duration does.
+        if (Duration is { } tooLong && tooLong > MaxDuration)
+        {
+            ThrowEngineError(new TalosSeccompException(ErrorIds.InvalidWatchDuration, ErrorKind.InvalidArgument,
+                $"-Duration can be at most {MaxDuration.TotalDays:0.#} days ({MaxDuration}); it was {tooLong}. Leave out -Duration to watch until Ctrl+C or -MaxEvents.", "Duration"));
+        }
     }
+
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     /// <summary>Streams every target node at once, merged, until the stream ends.</summary>
     protected override void EndProcessing()

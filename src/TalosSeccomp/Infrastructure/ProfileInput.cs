@@ -18,6 +18,7 @@ internal static class ProfileInput
         {
             var single = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
             RequireFileSystem(provider, path);
+            SeccompProfileFile.RequireNotDirectory(single);
             if (!File.Exists(single))
             {
                 throw NotFound(path);

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using TalosSeccomp.Talos.Deployment;
+using TalosSeccomp.Errors;
 
 namespace TalosSeccomp.Commands.Infrastructure;
 
@@ -10,6 +11,7 @@ namespace TalosSeccomp.Commands.Infrastructure;
 public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
 {
     private bool _whatIf;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _interrupted = new();
 
     /// <summary>
     /// How the node applies the config: Auto (the default; seccomp profiles always apply without a reboot), NoReboot,
@@ -39,8 +41,9 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
     public SwitchParameter Wait { get; set; }
 
     /// <summary>The apply options the parameters describe.</summary>
-    private protected SeccompApplyOptions ApplyOptions(bool returnResources) => new()
+    private protected SeccompApplyOptions ApplyOptions(bool returnResources, bool discardStagedConfig) => new()
     {
+        DiscardStagedConfig = discardStagedConfig,
         Mode = Enum.Parse<SeccompApplyMode>(Mode, ignoreCase: true),
         TryTimeout = TryTimeout,
         DryRun = DryRun,
@@ -60,6 +63,11 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
         var node = target.DisplayNode;
         var deployer = new SeccompProfileDeployer(target.Client);
         var plan = await deployer.PlanAsync(target.Node, node, edits, cancellationToken).ConfigureAwait(false);
+        foreach (var warning in plan.Warnings)
+        {
+            sink.Warning($"{node}: {warning}");
+        }
+
         if (!plan.Changed)
         {
             sink.Verbose($"{node}: {plan.Summary}; the config already is as wanted, nothing was sent.");
@@ -74,7 +82,19 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
             }
         }
 
-        foreach (var change in await deployer.ApplyAsync(plan, options, cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<SeccompProfileChange> changes;
+        try
+        {
+            changes = await deployer.ApplyAsync(plan, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.TalosSeccompException ex) when (ex.ErrorId == ErrorIds.SeccompProfileApplyOutcomeUnknown && cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the pipeline takes no more errors, yet the user must hear that the apply may have happened.
+            _interrupted.Enqueue(ex.Message);
+            throw;
+        }
+
+        foreach (var change in changes)
         {
             if (change.Attempts > 1)
             {
@@ -108,6 +128,22 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
             ? LanguagePrimitives.IsTrue(value)
             : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
         base.BeginProcessing();
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        try
+        {
+            base.EndProcessing();
+        }
+        finally
+        {
+            while (_interrupted.TryDequeue(out var message))
+            {
+                Host.UI.WriteWarningLine(message);
+            }
+        }
     }
 
     /// <summary>Runs a question on the pipeline thread (ShouldProcess must run there) and awaits its answer.</summary>

@@ -37,7 +37,7 @@ internal sealed class FakeStateService : TalosSeccomp.Talos.Wire.Cosi.State.Stat
         var node = Authorize(request.Namespace, request.Type, context);
         var resource = node.Resources.Get(request.Namespace, request.Type, request.Id)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"resource {request.Type}({request.Namespace}/{request.Id}@undefined) doesn't exist"));
-        if (request.Type == FakeNode.MachineConfigType)
+        if (request.Type == FakeNode.MachineConfigType && request.Id == "v1alpha1")
         {
             // The hook runs after the answer is built, like a writer that slips in between Get and Apply.
             context.GetHttpContext().Response.OnCompleted(() =>

@@ -139,7 +139,8 @@ public class MachineConfigSeccompEditorTests
     public void EmptyOrNullListsBecomeBlockLists(string machine)
     {
         var edit = MachineConfigSeccompEditor.Set(ConfigFixtures.Minimal(machine), "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
-        Assert.Equal(ConfigFixtures.Minimal("machine:\n  seccompProfiles:\n" + AuditEntry(4) + "  type: worker\n"), edit.NewText);
+        var comment = machine.Contains('#') ? " # none yet" : string.Empty; // a comment on the key line stays there
+        Assert.Equal(ConfigFixtures.Minimal("machine:\n  seccompProfiles:" + comment + "\n" + AuditEntry(4) + "  type: worker\n"), edit.NewText);
     }
 
     [Fact]
@@ -181,7 +182,7 @@ public class MachineConfigSeccompEditorTests
     {
         var config = "# main\nversion: v1alpha1\n" + machine + "cluster:\n  clusterName: demo\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n";
         var edit = MachineConfigSeccompEditor.Set(config, "audit.json", Obj("""{"defaultAction":"SCMP_ACT_LOG"}"""));
-        var block = "machine:\n  seccompProfiles:\n" + AuditEntry(4);
+        var block = (machine.Contains('#') ? "machine: # nothing yet\n" : "machine:\n") + "  seccompProfiles:\n" + AuditEntry(4);
         var expected = machine.Length == 0
             ? "# main\nversion: v1alpha1\ncluster:\n  clusterName: demo\n" + block + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n"
             : "# main\nversion: v1alpha1\n" + block + "cluster:\n  clusterName: demo\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n";

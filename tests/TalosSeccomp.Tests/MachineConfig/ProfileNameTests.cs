@@ -41,4 +41,23 @@ public class ProfileNameTests
 
     [Fact]
     public void LocalhostProfileIsUnderProfiles() => Assert.Equal("profiles/audit.json", ProfileName.ToLocalhostProfile("audit.json"));
+
+    [Fact]
+    public void NamesLongerThanNameMaxAreRefusedEverywhereANameIsTaken()
+    {
+        var longest = new string('a', 250) + ".json";
+        var tooLong = new string('a', 251) + ".json";
+
+        Assert.Equal(longest, ProfileName.Validate(longest));
+        var ex = Assert.Throws<TalosSeccompException>(() => ProfileName.Validate(tooLong));
+        Assert.Equal(("UnsafeProfileName", ErrorKind.InvalidArgument), (ex.ErrorId, ex.Kind));
+        Assert.Contains("256 bytes", ex.Message);
+        Assert.Contains("at most 255", ex.Message);
+
+        var remove = Assert.Throws<TalosSeccompException>(() => TalosSeccomp.Talos.Deployment.SeccompProfileEdit.Remove([tooLong]));
+        Assert.Equal("UnsafeProfileName", remove.ErrorId);
+        Assert.Equal(tooLong[..10] + "*", TalosSeccomp.Talos.Deployment.SeccompProfileEdit.Remove([tooLong[..10] + "*"]).Name);
+        var set = Assert.Throws<TalosSeccompException>(() => TalosSeccomp.MachineConfig.MachineConfigSeccompEditor.Set("version: v1alpha1\n", tooLong, new System.Text.Json.Nodes.JsonObject()));
+        Assert.Equal("UnsafeProfileName", set.ErrorId);
+    }
 }

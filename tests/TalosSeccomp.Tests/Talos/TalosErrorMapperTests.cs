@@ -18,7 +18,10 @@ public sealed class TalosErrorMapperTests
     [InlineData(StatusCode.NotFound, "TalosNotFound", ErrorKind.ObjectNotFound)]
     [InlineData(StatusCode.Unimplemented, "TalosUnimplemented", ErrorKind.InvalidOperation)]
     [InlineData(StatusCode.PermissionDenied, "TalosPermissionDenied", ErrorKind.PermissionDenied)]
-    [InlineData(StatusCode.Internal, "TalosCallFailed", ErrorKind.NotSpecified)]
+    [InlineData(StatusCode.Internal, "TalosNodeInternalError", ErrorKind.NotSpecified)]
+    [InlineData(StatusCode.Unknown, "TalosNodeRefused", ErrorKind.InvalidOperation)]
+    [InlineData(StatusCode.ResourceExhausted, "TalosResourceExhausted", ErrorKind.LimitsExceeded)]
+    [InlineData(StatusCode.OutOfRange, "TalosInvalidArgument", ErrorKind.InvalidArgument)]
     public void StatusCodesMapToSpecificIds(StatusCode code, string errorId, ErrorKind kind)
     {
         var mapped = Assert.IsType<TalosSeccompException>(TalosErrorMapper.Map(new RpcException(new Status(code, "node says no")), Version));
@@ -29,6 +32,23 @@ public sealed class TalosErrorMapperTests
         {
             Assert.Contains("node says no", mapped.Message);
         }
+    }
+
+    [Fact]
+    public void ClientSideFailuresAreTransportErrorsWithoutDotNetTypeNames()
+    {
+        var http = new HttpRequestException("An error occurred while sending the request.", new IOException("The response ended prematurely."));
+        var rpc = new RpcException(new Status(StatusCode.Internal,
+            "Error starting gRPC call. HttpRequestException: An error occurred while sending the request. IOException: The response ended prematurely.", http));
+
+        var mapped = Assert.IsType<TalosSeccompException>(TalosErrorMapper.Map(rpc, Version));
+
+        Assert.Equal(("TalosTransportFailed", ErrorKind.ConnectionError), (mapped.ErrorId, mapped.Kind));
+        Assert.DoesNotContain("Exception", mapped.Message);
+        Assert.Contains("The response ended prematurely", mapped.Message);
+
+        var unavailable = new RpcException(new Status(StatusCode.Unavailable, "Error starting gRPC call. HttpRequestException: Connection refused (127.0.0.1:50000) SocketException: Connection refused", http));
+        Assert.DoesNotContain("Exception", TalosErrorMapper.Map(unavailable, Version).Message);
     }
 
     [Fact]

@@ -47,6 +47,12 @@ public sealed class SeccompApplyOptions
     /// <summary>Read the node's SeccompProfile resource of each set profile into <see cref="SeccompProfileChange.Resource"/>.</summary>
     public bool ReturnResources { get; init; }
 
+    /// <summary>
+    /// Apply even though the node has a staged config (its persistent config, newer than the active one, differs from it):
+    /// an apply in any mode but Try replaces the persistent config, so the staged change is discarded.
+    /// </summary>
+    public bool DiscardStagedConfig { get; init; }
+
     /// <summary>Read–modify–write rounds before giving up on a config other writers keep changing (at least 1).</summary>
     public int MaxAttempts { get; init; } = SeccompProfileDeployer.DefaultMaxAttempts;
 }

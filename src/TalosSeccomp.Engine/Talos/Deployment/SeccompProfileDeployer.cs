@@ -6,6 +6,7 @@ using TalosSeccomp.Formats;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Talos.Wire.Cosi;
 using TalosSeccomp.Talos.Wire.Machine;
+using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;
 using WireMode = TalosSeccomp.Talos.Wire.Machine.ApplyConfigurationRequest.Types.Mode;
 
 namespace TalosSeccomp.Talos.Deployment;
@@ -72,7 +73,9 @@ public sealed class SeccompProfileDeployer
     /// </summary>
     /// <exception cref="TalosSeccompException">
     /// <c>SeccompProfileConcurrentUpdate</c> (ResourceBusy) when other writers kept changing the config;
-    /// <c>SeccompProfileWaitTimeout</c>; <c>SeccompProfileWaitStaged</c>; the node's own refusals.
+    /// <c>SeccompProfileWaitTimeout</c>; <c>SeccompProfileWaitStaged</c>; <c>SeccompProfileStagedConfigPending</c> (InvalidOperation)
+    /// when a staged config would be discarded; <c>SeccompProfileApplyOutcomeUnknown</c> when ApplyConfiguration timed out,
+    /// lost its connection or was stopped and reading the config back did not show the change; the node's own refusals.
     /// </exception>
     public async Task<IReadOnlyList<SeccompProfileChange>> ApplyAsync(SeccompProfilePlan plan, SeccompApplyOptions options, CancellationToken cancellationToken = default)
     {
@@ -81,9 +84,22 @@ public sealed class SeccompProfileDeployer
         ValidateOptions(options, plan.DisplayNode);
         var current = plan;
         var attempts = 1;
+        var warnings = new List<string>();
         while (current.Changed)
         {
-            var (text, version) = await ReadConfigAsync(current.Node, current.DisplayNode, cancellationToken).ConfigureAwait(false);
+            // The persistent config is read with the version re-check, in parallel: no extra round trip.
+            var activeRead = ReadConfigResourceAsync(current.Node, TalosResources.ActiveMachineConfigId, cancellationToken);
+            var persistentRead = attempts == 1 && !options.DryRun && options.Mode != SeccompApplyMode.Try
+                ? ReadPersistentAsync(current.Node, cancellationToken)
+                : Task.FromResult<CosiResource?>(null);
+            var active = await activeRead.ConfigureAwait(false);
+            var persistent = await persistentRead.ConfigureAwait(false);
+            var (text, version) = (MachineConfigBody.FromResource(active, current.DisplayNode), active.Metadata?.Version ?? string.Empty);
+            if (persistent is not null)
+            {
+                CheckPersistent(current.DisplayNode, active, text, persistent, options, warnings);
+            }
+
             if (version == current.ConfigVersion && string.Equals(text, current.OriginalText, StringComparison.Ordinal))
             {
                 break;
@@ -102,6 +118,7 @@ public sealed class SeccompProfileDeployer
         }
 
         ApplyConfiguration? reply = null;
+        var readBackApplied = false;
         var confirmed = false;
         if (current.Changed)
         {
@@ -116,7 +133,23 @@ public sealed class SeccompProfileDeployer
                 request.TryModeTimeout = Duration.FromTimeSpan(tryTimeout);
             }
 
-            reply = await _client.ApplyConfigurationAsync(current.Node, request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                reply = await _client.ApplyConfigurationAsync(current.Node, request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && !options.DryRun)
+            {
+                throw OutcomeUnknown(current, ErrorKind.OperationStopped, "was stopped (Ctrl+C) after the config had been sent", null, ex);
+            }
+            catch (TalosSeccompException ex) when (!options.DryRun && ex.IsTransient)
+            {
+                // The request may have reached the node: read back what it has now rather than guess.
+                await RequireAppliedByReadBackAsync(current, options, ex, cancellationToken).ConfigureAwait(false);
+
+                readBackApplied = true;
+                warnings.Add($"ApplyConfiguration did not answer ({ex.Message}), but the node's config read back afterwards holds the change: it was applied.");
+            }
+
             if (options.Wait && !options.DryRun)
             {
                 await WaitAsync(current, options.WaitTimeout, cancellationToken).ConfigureAwait(false);
@@ -145,10 +178,10 @@ public sealed class SeccompProfileDeployer
                 Action = action,
                 Mode = reply is null ? string.Empty : reply.Mode.ToString(),
                 ModeDetails = reply?.ModeDetails ?? string.Empty,
-                Warnings = reply?.Warnings.ToList() ?? new List<string>(),
+                Warnings = warnings.Concat(reply?.Warnings ?? Enumerable.Empty<string>()).ToList(),
                 Diff = step.Diff,
                 DryRun = reply is not null && options.DryRun,
-                Applied = reply is not null && !options.DryRun && action != SeccompProfileChangeAction.Unchanged,
+                Applied = (reply is not null || readBackApplied) && !options.DryRun && action != SeccompProfileChangeAction.Unchanged,
                 Attempts = attempts,
                 ConfigVersion = current.ConfigVersion,
                 Confirmed = confirmed && action != SeccompProfileChangeAction.Unchanged,
@@ -176,6 +209,98 @@ public sealed class SeccompProfileDeployer
                 "-TryTimeout needs -Mode Try and a positive duration.", target ?? "TryTimeout");
         }
     }
+
+    /// <summary>
+    /// After a failed or unanswered ApplyConfiguration: re-reads the config the mode writes (the persistent one for Staged,
+    /// else the active one) with a fresh deadline. Returns when it holds the new config (applied); otherwise throws
+    /// <c>SeccompProfileApplyOutcomeUnknown</c> saying what the node had and how to check again: an old config does not
+    /// prove the request was lost, the node may still be applying it.
+    /// </summary>
+    private async Task RequireAppliedByReadBackAsync(SeccompProfilePlan plan, SeccompApplyOptions options, TalosSeccompException failure, CancellationToken cancellationToken)
+    {
+        string? found = null;
+        string? version = null;
+        try
+        {
+            var id = options.Mode == SeccompApplyMode.Staged ? TalosResources.PersistentMachineConfigId : TalosResources.ActiveMachineConfigId;
+            var resource = await ReadConfigResourceAsync(plan.Node, id, cancellationToken).ConfigureAwait(false);
+            found = MachineConfigBody.FromResource(resource, plan.DisplayNode);
+            version = resource.Metadata?.Version;
+        }
+        catch (TalosSeccompException)
+        {
+            // the node cannot be read either: unknown
+        }
+
+        if (found is not null && string.Equals(found, plan.NewText, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var seen = found is null
+            ? "Reading its config back failed too."
+            : string.Equals(found, plan.OriginalText, StringComparison.Ordinal)
+                ? $"Read back right afterwards, its config was still the old one (version {version}), but the node may still apply the change."
+                : $"Read back right afterwards, its config (version {version}) was neither the old nor the new one: another writer changed it.";
+        throw OutcomeUnknown(plan, failure.Kind, $"failed ({failure.Message})", seen, failure);
+    }
+
+    private static TalosSeccompException OutcomeUnknown(SeccompProfilePlan plan, ErrorKind kind, string what, string? seen, Exception inner) =>
+        new("SeccompProfileApplyOutcomeUnknown", kind,
+            $"ApplyConfiguration on {plan.DisplayNode} {what}, so whether the change ({plan.Summary}) was applied is unknown. "
+            + (seen is null ? string.Empty : seen + " ")
+            + $"Check with Get-TalosSeccompProfile -Node {plan.DisplayNode}, or see whether the MachineConfig resource version moved on from {plan.ConfigVersion}, before running the command again.",
+            plan.DisplayNode, inner);
+
+    /// <summary>
+    /// A persistent config that differs from the active one is a staged change waiting for a reboot when the persistent
+    /// one is the newer (mode Staged writes only it), or a Try apply not yet confirmed when the active one is (mode Try
+    /// writes only that; upstream <c>pkg/machinery/resources/config/machine_config.go</c>, <c>PersistentID</c>). Every mode
+    /// but Try replaces the persistent config with the edit of the active one, so a staged change would be lost:
+    /// refused unless <see cref="SeccompApplyOptions.DiscardStagedConfig"/>. A pending Try is made permanent: a warning.
+    /// </summary>
+    private static void CheckPersistent(string displayNode, CosiResource active, string activeText, CosiResource persistent, SeccompApplyOptions options, List<string> warnings)
+    {
+        var persistentText = MachineConfigBody.FromResource(persistent, displayNode);
+        if (string.Equals(persistentText, activeText, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var staged = persistent.Metadata?.Updated is { } p && active.Metadata?.Updated is { } a ? p.ToDateTime() >= a.ToDateTime() : true;
+        if (!staged)
+        {
+            warnings.Add($"{displayNode} runs a config applied with -Mode Try that is not yet permanent; this apply (mode {options.Mode}) edits it and makes it permanent.");
+            return;
+        }
+
+        if (options.DiscardStagedConfig)
+        {
+            warnings.Add($"{displayNode} had a staged config (persistent version {persistent.Metadata?.Version}) that differed from the active one; it was discarded (-Force).");
+            return;
+        }
+
+        throw new TalosSeccompException(ErrorIds.SeccompProfileStagedConfigPending, ErrorKind.InvalidOperation,
+            $"{displayNode} has a staged machine config (persistent version {persistent.Metadata?.Version}, applied with -Mode Staged, waiting for a reboot) that differs from the active one (version {active.Metadata?.Version}). "
+            + $"This command edits the active config and its apply (mode {options.Mode}) would replace the staged one, losing its changes. Nothing was applied. "
+            + "Reboot the node to make the staged config active first, or use -Force to discard the staged config.",
+            displayNode);
+    }
+
+    private async Task<CosiResource?> ReadPersistentAsync(string? node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadConfigResourceAsync(node, TalosResources.PersistentMachineConfigId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TalosSeccompException ex) when (ex.Classification == ErrorClass.NotFound)
+        {
+            return null; // nothing persisted apart from the active config
+        }
+    }
+
+    private Task<CosiResource> ReadConfigResourceAsync(string? node, string id, CancellationToken cancellationToken) =>
+        _client.GetResourceAsync(node, TalosResources.ConfigNamespace, TalosResources.MachineConfigType, id, cancellationToken);
 
     /// <summary>The node's whole config text and the MachineConfig resource version.</summary>
     public async Task<(string Text, string Version)> ReadConfigAsync(string? node, string displayNode, CancellationToken cancellationToken = default)

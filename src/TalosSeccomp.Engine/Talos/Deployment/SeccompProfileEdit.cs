@@ -66,7 +66,8 @@ public sealed class SeccompProfileEdit
     }
 
     /// <summary>An edit that removes every entry whose name matches one of <paramref name="patterns"/> (wildcards, case-sensitive).</summary>
-    /// <exception cref="TalosSeccompException"><c>InvalidWildcardPattern</c>; <c>SeccompProfileNameMissing</c> when no pattern is given.</exception>
+    /// <exception cref="TalosSeccompException"><c>InvalidWildcardPattern</c>; <c>SeccompProfileNameMissing</c> when no pattern is given;
+    /// <c>UnsafeProfileName</c> for a name without wildcards longer than a file name can be.</exception>
     public static SeccompProfileEdit Remove(IEnumerable<string> patterns)
     {
         ArgumentNullException.ThrowIfNull(patterns);
@@ -74,6 +75,12 @@ public sealed class SeccompProfileEdit
         if (compiled.Count == 0)
         {
             throw new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument, "Name at least one profile (or wildcard pattern) to remove.", "Name");
+        }
+
+        // A literal name no file can have is a mistake to report, not a remove that quietly matches nothing.
+        foreach (var literal in compiled.Where(p => !p.HasWildcards && ProfileName.IsTooLong(p.Pattern)))
+        {
+            ProfileName.Validate(literal.Pattern);
         }
 
         return new SeccompProfileEdit(SeccompProfileEditKind.Remove, string.Join(", ", compiled.Select(p => p.Pattern)), null, compiled, Array.Empty<SeccompDiagnostic>());

@@ -1,5 +1,6 @@
 using System.Text;
 using TalosSeccomp.MachineConfig;
+using TalosSeccomp.Errors;
 
 namespace TalosSeccomp.Talos.Deployment;
 
@@ -41,6 +42,9 @@ public sealed class SeccompProfilePlan
 
     /// <summary>One text edit per <see cref="Edits"/> entry, each applied to the result of the previous one.</summary>
     public IReadOnlyList<MachineConfigEdit> Steps { get; }
+
+    /// <summary>What the edits did that the user should hear about (<see cref="MachineConfigEdit.Warnings"/> of every step).</summary>
+    public IReadOnlyList<string> Warnings => Steps.SelectMany(s => s.Warnings).ToList();
 
     /// <summary>False when the config already is as wanted: nothing will be sent.</summary>
     public bool Changed => !string.Equals(OriginalText, NewText, StringComparison.Ordinal);
@@ -92,7 +96,36 @@ public sealed class SeccompProfilePlan
             text = step.NewText;
         }
 
-        return new SeccompProfilePlan(node, displayNode, edits, configVersion, configText, steps);
+        var plan = new SeccompProfilePlan(node, displayNode, edits, configVersion, configText, steps);
+        if (plan.Changed)
+        {
+            RequireSendable(plan.NewText, displayNode);
+        }
+
+        return plan;
+    }
+
+    /// <summary>
+    /// Bytes an ApplyConfiguration request may carry besides the config: the field tags and lengths, the mode, dry-run
+    /// and try-timeout fields (together under 32 bytes).
+    /// </summary>
+    internal const int ApplyRequestOverhead = 64;
+
+    /// <summary>
+    /// Refuses a config that the ApplyConfiguration message could not carry (the client's send limit, equal to
+    /// apid's receive limit), before anything is sent: the call would otherwise fail half way with a transport error.
+    /// </summary>
+    /// <exception cref="Errors.TalosSeccompException"><c>MachineConfigTooLarge</c> (LimitsExceeded).</exception>
+    internal static void RequireSendable(string configText, string displayNode)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(configText);
+        if ((long)bytes + ApplyRequestOverhead > TalosConnection.MaxReceiveMessageSize)
+        {
+            throw new Errors.TalosSeccompException(ErrorIds.MachineConfigTooLarge, Errors.ErrorKind.LimitsExceeded,
+                $"The edited machine config of {displayNode} would be {bytes:N0} bytes, more than the {TalosConnection.MaxReceiveMessageSize / (1024 * 1024)} MiB a Talos API message may carry. "
+                + "Nothing was sent. Make the profiles smaller (merge rules with many names, drop unused profiles) or move some to other nodes.",
+                displayNode);
+        }
     }
 
     /// <summary>The same edits planned again against a config another writer changed.</summary>
