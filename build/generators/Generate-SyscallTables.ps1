@@ -1,187 +1,144 @@
 #requires -Version 7.4
 <#
 .SYNOPSIS
-    Regenerates src/TalosSeccomp.Engine/Syscalls/Generated/SyscallTables.g.cs from libseccomp.
+    Regenerates src/TalosSeccomp.Engine/Syscalls/Generated/SyscallTables.g.cs from libseccomp's syscalls.csv.
 .DESCRIPTION
-    Asks libseccomp's scmp_sys_resolver (Debian package "seccomp") for the complete syscall name/number
-    table of every architecture it knows:
+    Reads the vendored copy of libseccomp's src/syscalls.csv (build/generators/data/libseccomp-syscalls.csv; its
+    provenance is in data/README.md) and writes one table per architecture: every syscall name the ABI has, its
+    number with the ABI's offset applied the way libseccomp's arch-*.c resolvers apply it (x32 ORs in
+    0x40000000, MIPS o32/n64/n32 add 4000/5000/6000; ARM's private syscalls are already absolute in the csv),
+    and the kernel version that added it on that ABI (the csv's <abi>_kver column; "-" where it records none).
 
-    1. Probes each candidate architecture and keeps the ones the resolver accepts.
-    2. Walks every architecture's number range (with its ABI offset: x32 0x40000000, MIPS o32 4000,
-       n64 5000, n32 6000, ARM private 0x0f0000) to learn names; "UNKNOWN" means no syscall there.
-    3. Resolves the union of those names, plus every identifier in libseccomp's shared library (names
-       whose numbers lie outside the walked ranges), on every architecture. Negative answers are
-       libseccomp pseudo-syscalls for names an architecture lacks (or multiplexes, e.g. socket via
-       socketcall on x86) and are not entries.
-
-    An entry is a (name, number) pair either direction produced. Within one number, the name the resolver
-    returns for that number comes first, so the engine's number-to-name lookup agrees with libseccomp.
-    Each architecture is resolved by one shell loop (one fork per query, no process start-up from here);
-    the loops run in parallel. The whole run takes well under a minute.
+    One csv ABI column serves several libseccomp architectures that differ only in byte order (ppc64/ppc64le,
+    mips/mipsel, sh/sheb, ...). A csv column this script does not map is an error, so a new ABI upstream is
+    noticed rather than dropped. A number two names share is an error too: libseccomp's number-to-name answer
+    for it would depend on gperf's hash order.
+.PARAMETER CsvPath
+    The syscalls.csv to read; defaults to the vendored copy.
 .PARAMETER OutputPath
     The C# file to write; defaults to the engine's Syscalls/Generated/SyscallTables.g.cs.
-.PARAMETER ThrottleLimit
-    How many architectures are resolved at once.
 .EXAMPLE
     dotnet pwsh -NoProfile -File build/generators/Generate-SyscallTables.ps1
 #>
 [CmdletBinding()]
 param(
-    [string] $OutputPath = (Join-Path $PSScriptRoot '../../src/TalosSeccomp.Engine/Syscalls/Generated/SyscallTables.g.cs'),
-    [ValidateRange(1, 64)]
-    [int] $ThrottleLimit = [Environment]::ProcessorCount
+    [string] $CsvPath = (Join-Path $PSScriptRoot 'data/libseccomp-syscalls.csv'),
+    [string] $OutputPath = (Join-Path $PSScriptRoot '../../src/TalosSeccomp.Engine/Syscalls/Generated/SyscallTables.g.cs')
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$resolver = Get-Command scmp_sys_resolver -CommandType Application -ErrorAction Ignore | Select-Object -First 1
-if (-not $resolver) { throw 'scmp_sys_resolver not found: install it (Debian/Ubuntu: apt-get install seccomp).' }
-$resolverPath = $resolver.Source
-if (-not (Get-Command bash -CommandType Application -ErrorAction Ignore)) { throw 'bash is required to batch the resolver calls.' }
-
-# Every architecture libseccomp has had; the ones this libseccomp rejects are skipped.
-# Ranges: each ABI's syscall numbers start at its offset; 1024 numbers cover every current table with room.
-$candidates = [ordered]@{
-    x86_64      = , @(0, 1024)
-    x86         = , @(0, 1024)
-    x32         = , @(0x40000000, 1024)
-    aarch64     = , @(0, 1024)
-    arm         = @(@(0, 1024), @(0x0f0000, 256))
-    riscv64     = , @(0, 1024)
-    ppc         = , @(0, 1024)
-    ppc64       = , @(0, 1024)
-    ppc64le     = , @(0, 1024)
-    s390        = , @(0, 1024)
-    s390x       = , @(0, 1024)
-    mips        = , @(4000, 1024)
-    mipsel      = , @(4000, 1024)
-    mips64      = , @(5000, 1024)
-    mipsel64    = , @(5000, 1024)
-    mips64n32   = , @(6000, 1024)
-    mipsel64n32 = , @(6000, 1024)
-    parisc      = , @(0, 1024)
-    parisc64    = , @(0, 1024)
-    loongarch64 = , @(0, 1024)
+# Engine architecture name -> csv ABI column and number offset (libseccomp src/arch-<abi>.c). The order is the
+# order of the generated tables (and of SyscallTables.Architectures).
+$architectures = [ordered]@{
+    x86_64      = @('x86_64', 0)
+    x86         = @('x86', 0)
+    x32         = @('x32', 0x40000000)
+    aarch64     = @('aarch64', 0)
+    arm         = @('arm', 0)
+    riscv64     = @('riscv64', 0)
+    ppc         = @('ppc', 0)
+    ppc64       = @('ppc64', 0)
+    ppc64le     = @('ppc64', 0)
+    s390        = @('s390', 0)
+    s390x       = @('s390x', 0)
+    mips        = @('mips', 4000)
+    mipsel      = @('mips', 4000)
+    mips64      = @('mips64', 5000)
+    mipsel64    = @('mips64', 5000)
+    mips64n32   = @('mips64n32', 6000)
+    mipsel64n32 = @('mips64n32', 6000)
+    parisc      = @('parisc', 0)
+    parisc64    = @('parisc64', 0)
+    loongarch64 = @('loongarch64', 0)
+    m68k        = @('m68k', 0)
+    sh          = @('sh', 0)
+    sheb        = @('sh', 0)
 }
 
-# One bash loop per architecture: query lines in on stdin, "query<TAB>answer" lines out.
-$loop = 'r=$1; a=$2; while IFS= read -r q; do printf "%s\t" "$q"; "$r" -a "$a" "$q" || echo "?"; done'
+$lines = [IO.File]::ReadAllLines([IO.Path]::GetFullPath($CsvPath))
+$header = $lines[0] -split ','
+if ($header[0] -notmatch '^#syscall \((?<kernel>[^)]+)\)$') { throw "Unexpected csv header: $($header[0])" }
+$kernel = $Matches.kernel
+$column = @{}
+for ($i = 1; $i -lt $header.Count; $i += 2) {
+    if ($header[$i + 1] -ne "$($header[$i])_kver") { throw "Column $($i + 1) is '$($header[$i + 1])', expected '$($header[$i])_kver'." }
+    $column[$header[$i]] = $i
+}
+$mapped = $architectures.Values | ForEach-Object { $_[0] } | Sort-Object -Unique
+$unmapped = $column.Keys | Where-Object { $_ -notin $mapped }
+if ($unmapped) { throw "syscalls.csv has ABIs this generator does not map: $($unmapped -join ', '). Add them (and their AUDIT_ARCH in SyscallTables.cs)." }
+$missing = $mapped | Where-Object { -not $column.ContainsKey($_) }
+if ($missing) { throw "syscalls.csv lacks ABIs the engine has: $($missing -join ', ')." }
 
-function Invoke-ResolverBatch([string] $Architecture, [string[]] $Queries) {
-    $answers = @{}
-    $output = $Queries | & bash -c $loop resolver $resolverPath $Architecture
-    if ($LASTEXITCODE -ne 0) { throw "Resolver loop for $Architecture failed (exit $LASTEXITCODE)." }
-    foreach ($line in $output) {
-        $query, $answer = $line -split "`t", 2
-        $answers[$query] = $answer
+$rows = foreach ($line in $lines[1..($lines.Count - 1)]) {
+    if ($line -match '^\s*(#|$)') { continue }
+    $cells = $line -split ','
+    if ($cells.Count -ne $header.Count) { throw "Row '$($cells[0])' has $($cells.Count) cells, header $($header.Count)." }
+    , $cells
+}
+
+function ConvertTo-KernelVersion([string] $Cell) {
+    # SCMP_KV_6_9 (older csv files: KV_6_9) -> 6.9; SCMP_KV_UNDEF -> "-".
+    if ($Cell -match '^(SCMP_)?KV_UNDEF$') { return '-' }
+    if ($Cell -match '^(SCMP_)?KV_(\d+)_(\d+)$') { return "$($Matches[2]).$($Matches[3])" }
+    throw "Unexpected kernel version cell '$Cell'."
+}
+
+$tables = foreach ($arch in $architectures.Keys) {
+    $abi, $offset = $architectures[$arch]
+    $c = $column[$abi]
+    $entries = foreach ($cells in $rows) {
+        if ($cells[$c] -eq 'PNR') { continue }
+        [pscustomobject]@{ Name = $cells[0]; Number = [long] $cells[$c] + $offset; Kernel = ConvertTo-KernelVersion $cells[$c + 1] }
     }
-    foreach ($q in $Queries) {
-        if (-not $answers.ContainsKey($q) -or $answers[$q] -eq '?') { throw "scmp_sys_resolver -a $Architecture '$q' gave no answer." }
+    $shared = $entries | Group-Object Number | Where-Object Count -gt 1 | Select-Object -First 1
+    if ($shared) { throw "$arch`: number $($shared.Name) is shared by $($shared.Group.Name -join ', ')." }
+    [pscustomobject]@{ Architecture = $arch; Rows = @($entries | Sort-Object Number) }
+}
+
+# Wrapped data lines keep diffs readable: a C# string concatenation of space-joined chunks, or a list of numbers.
+function Format-Strings([string[]] $Items, [int] $Size, [string] $Indent) {
+    $chunks = for ($i = 0; $i -lt $Items.Count; $i += $Size) {
+        $last = [Math]::Min($i + $Size, $Items.Count) - 1
+        '"' + ($Items[$i..$last] -join ' ') + $(if ($last -lt $Items.Count - 1) { ' ' } else { '' }) + '"'
     }
-    $answers
+    $Indent + ($chunks -join "`n$Indent+ ")
 }
 
-$known = foreach ($arch in $candidates.Keys) {
-    & $resolverPath -a $arch read *> $null
-    if ($LASTEXITCODE -eq 0) { $arch } else { Write-Verbose "libseccomp does not know $arch; skipped." }
+function Format-Numbers([long[]] $Items, [int] $Size, [string] $Indent) {
+    $chunks = for ($i = 0; $i -lt $Items.Count; $i += $Size) { $Items[$i..([Math]::Min($i + $Size, $Items.Count) - 1)] -join ', ' }
+    $Indent + ($chunks -join ",`n$Indent")
 }
-Write-Host "Architectures: $($known -join ' ')"
-
-# Pass 1: number -> name.
-$batchFunction = ${function:Invoke-ResolverBatch}.ToString()
-$byNumber = $known | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
-    ${function:Invoke-ResolverBatch} = $using:batchFunction
-    $resolverPath = $using:resolverPath
-    $loop = $using:loop
-    $arch = $_
-    $queries = foreach ($range in ($using:candidates)[$arch]) { foreach ($n in $range[0]..($range[0] + $range[1] - 1)) { [string] $n } }
-    [pscustomobject]@{ Architecture = $arch; Answers = Invoke-ResolverBatch $arch $queries }
-}
-
-# Candidate names: everything the walk found, plus identifiers in libseccomp itself.
-$names = [System.Collections.Generic.SortedSet[string]]::new([StringComparer]::Ordinal)
-foreach ($result in $byNumber) {
-    foreach ($answer in $result.Answers.Values) { if ($answer -ne 'UNKNOWN') { [void] $names.Add($answer) } }
-}
-$library = (& ldd $resolverPath 2>$null | Select-String -Pattern '(/\S*libseccomp\.so[^\s]*)' | Select-Object -First 1)
-if ($library) {
-    $bytes = [IO.File]::ReadAllBytes($library.Matches[0].Groups[1].Value)
-    $text = [Text.Encoding]::Latin1.GetString($bytes)
-    foreach ($m in [regex]::Matches($text, '(?<=\x00)[a-z_][a-z0-9_]{1,40}(?=\x00)')) { [void] $names.Add($m.Value) }
-}
-Write-Host "Candidate names: $($names.Count)"
-
-# Pass 2: name -> number.
-$nameList = [string[]] @($names)
-$byName = $known | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
-    ${function:Invoke-ResolverBatch} = $using:batchFunction
-    $resolverPath = $using:resolverPath
-    $loop = $using:loop
-    [pscustomobject]@{ Architecture = $_; Answers = Invoke-ResolverBatch $_ $using:nameList }
-}
-
-$tables = foreach ($arch in $known) {
-    $numberAnswers = ($byNumber | Where-Object Architecture -eq $arch).Answers
-    $nameAnswers = ($byName | Where-Object Architecture -eq $arch).Answers
-    $entries = @{}   # "name`tnumber" -> preferred (the resolver names this number so)
-    foreach ($kv in $numberAnswers.GetEnumerator()) {
-        if ($kv.Value -ne 'UNKNOWN') { $entries["$($kv.Value)`t$($kv.Key)"] = $true }
-    }
-    foreach ($kv in $nameAnswers.GetEnumerator()) {
-        $number = [long] $kv.Value
-        if ($number -ge 0) {
-            $key = "$($kv.Key)`t$number"
-            # Not seen in the walk: a second name for a walked number, or a number outside the walked ranges.
-            if (-not $entries.ContainsKey($key)) { $entries[$key] = $false }
-        }
-    }
-    $rows = foreach ($key in $entries.Keys) {
-        $name, $number = $key -split "`t"
-        [pscustomobject]@{ Name = $name; Number = [long] $number; Preferred = $entries[$key] }
-    }
-    # A name with two numbers would make name lookups ambiguous: libseccomp has one number per name.
-    $dup = $rows | Group-Object Name | Where-Object Count -gt 1 | Select-Object -First 1
-    if ($dup) { throw "$arch`: $($dup.Name) has numbers $($dup.Group.Number -join ', ')." }
-    $sorted = $rows | Sort-Object Number, @{ Expression = { -not $_.Preferred } }, @{ Expression = 'Name'; Descending = $false } -CaseSensitive
-    [pscustomobject]@{ Architecture = $arch; Rows = @($sorted) }
-}
-
-$version = (& dpkg-query -W -f '${Version}' libseccomp2 2>$null)
-if (-not $version -and $library) { $version = [IO.Path]::GetFileName($library.Matches[0].Groups[1].Value) }
-if (-not $version) { $version = 'unknown version' }
 
 $sb = [Text.StringBuilder]::new()
 [void] $sb.AppendLine('// <auto-generated>')
-[void] $sb.AppendLine("//   Generated by build/generators/Generate-SyscallTables.ps1 from libseccomp $version (scmp_sys_resolver).")
+[void] $sb.AppendLine("//   Generated by build/generators/Generate-SyscallTables.ps1 from libseccomp's src/syscalls.csv ($kernel),")
+[void] $sb.AppendLine('//   vendored as build/generators/data/libseccomp-syscalls.csv (provenance in data/README.md).')
 [void] $sb.AppendLine('//   Do not edit. Regenerate with:')
 [void] $sb.AppendLine('//     dotnet pwsh -NoProfile -File build/generators/Generate-SyscallTables.ps1')
-[void] $sb.AppendLine('//   Per architecture: space-separated names and their numbers, ordered by number; where two names share a')
-[void] $sb.AppendLine('//   number, the one scmp_sys_resolver returns for that number comes first.')
+[void] $sb.AppendLine('//   Per architecture: space-separated names, their numbers (ABI offset applied) ordered by number, and the')
+[void] $sb.AppendLine('//   kernel version that added each ("-": libseccomp records none; null: none recorded for the whole table).')
 [void] $sb.AppendLine('// </auto-generated>')
 [void] $sb.AppendLine('namespace TalosSeccomp.Syscalls;')
 [void] $sb.AppendLine()
 [void] $sb.AppendLine('public static partial class SyscallTables')
 [void] $sb.AppendLine('{')
-[void] $sb.AppendLine("    private const string GeneratedFrom = `"libseccomp $version`";")
+[void] $sb.AppendLine("    private const string GeneratedFrom = `"libseccomp syscalls.csv ($kernel)`";")
 [void] $sb.AppendLine()
 [void] $sb.AppendLine('    private static readonly GeneratedTable[] GeneratedTables =')
 [void] $sb.AppendLine('    [')
 foreach ($table in $tables) {
+    $kernels = [string[]] @($table.Rows.Kernel)
+    $dated = @($kernels | Where-Object { $_ -ne '-' }).Count
     [void] $sb.AppendLine("        new(`"$($table.Architecture)`",")
-    # Wrap long data lines so diffs stay readable.
-    $nameLines = [Collections.Generic.List[string]]::new()
-    $numberLines = [Collections.Generic.List[string]]::new()
-    for ($i = 0; $i -lt $table.Rows.Count; $i += 16) {
-        $chunk = $table.Rows[$i..([Math]::Min($i + 15, $table.Rows.Count - 1))]
-        $nameLines.Add('"' + (($chunk.Name -join ' ') + $(if ($i + 16 -lt $table.Rows.Count) { ' ' } else { '' })) + '"')
-        $numberLines.Add(($chunk.Number -join ', '))
-    }
-    [void] $sb.AppendLine('            ' + ($nameLines -join "`n            + ") + ',')
+    [void] $sb.AppendLine((Format-Strings ([string[]] @($table.Rows.Name)) 16 '            ') + ',')
     [void] $sb.AppendLine('            [')
-    [void] $sb.AppendLine('                ' + ($numberLines -join ",`n                "))
-    [void] $sb.AppendLine('            ]),')
-    Write-Host ("{0,-12} {1,4} syscalls" -f $table.Architecture, $table.Rows.Count)
+    [void] $sb.AppendLine((Format-Numbers ([long[]] @($table.Rows.Number)) 16 '                '))
+    [void] $sb.AppendLine('            ],')
+    [void] $sb.AppendLine($(if ($dated -eq 0) { '            null' } else { Format-Strings $kernels 32 '            ' }) + '),')
+    Write-Host ("{0,-12} {1,4} syscalls, {2,4} with a kernel version" -f $table.Architecture, $table.Rows.Count, $dated)
 }
 [void] $sb.AppendLine('    ];')
 [void] $sb.AppendLine('}')

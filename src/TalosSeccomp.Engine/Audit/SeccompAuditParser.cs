@@ -9,7 +9,9 @@ namespace TalosSeccomp.Audit;
 /// the audit daemon's <c>type=SECCOMP msg=audit(&lt;sec&gt;.&lt;ms&gt;:&lt;serial&gt;): …</c> (Talos 1.9+, service log
 /// <c>auditd</c>) and the kernel log's <c>audit: type=1326 audit(…): …</c> (Dmesg, with or without the
 /// <c>kern:  notice: [&lt;time&gt;]: </c> header and talosctl's <c>&lt;node&gt;: </c> prefix). It also recognises
-/// the notices that say records were dropped.
+/// the notices that say records were dropped. A Linux auditd's <c>log_format=ENRICHED</c> lines are read from their
+/// raw part (the interpretations after the 0x1D separator are ignored), and <c>ausearch -i</c>'s interpreted form
+/// (local-time header, names instead of numbers) is read back to numbers where the names allow.
 /// </summary>
 /// <remarks>
 /// <para>Lines are spans; nothing is allocated for lines that are not seccomp records or that the filter
@@ -194,18 +196,38 @@ public static class SeccompAuditParser
             return "unterminated audit(…) header";
         }
 
+        // ausearch -i prints the header as local "<%x %T>.<ms>:<serial>" and every value interpreted.
+        bool interpreted = false;
         if (!TryParseHeader(rest[..close], out var time, out ulong serial))
         {
-            return $"invalid audit header 'audit({Clip(rest[..close])})'";
+            if (!TryParseInterpretedHeader(rest[..close], out time, out serial))
+            {
+                return $"invalid audit header 'audit({Clip(rest[..close])})'";
+            }
+
+            interpreted = true;
         }
 
         var body = rest[(close + 1)..];
+        if (interpreted)
+        {
+            body = body.TrimStart(' ');
+        }
+
         if (body.IsEmpty || body[0] != ':')
         {
             return "missing ':' after the audit(…) header";
         }
 
         body = body[1..];
+
+        // log_format=ENRICHED: auditd appends its interpretations after a group separator (auditd-event.c
+        // format_enrich). The raw fields before it are what the kernel said; they alone are read.
+        int separator = body.IndexOf(EnrichedSeparator);
+        if (separator >= 0)
+        {
+            body = body[..separator];
+        }
 
         Span<int> starts = stackalloc int[FieldCount];
         Span<int> lengths = stackalloc int[FieldCount];
@@ -225,6 +247,11 @@ public static class SeccompAuditParser
         }
 
         var fields = new RecordFields(body, starts, lengths);
+        if (interpreted)
+        {
+            return TryParseInterpretedRecord(line, typeAt, node, filter, fields, starts[Subj] >= 0, source, time, serial, out evt);
+        }
+
         if (!TryDecimal(fields[Auid], out ulong auid) || auid > uint.MaxValue) return fields.Invalid(Auid);
         if (!TryDecimal(fields[Uid], out ulong uid) || uid > uint.MaxValue) return fields.Invalid(Uid);
         if (!TryDecimal(fields[Gid], out ulong gid) || gid > uint.MaxValue) return fields.Invalid(Gid);
@@ -239,13 +266,31 @@ public static class SeccompAuditParser
         if (!TryHex(fields[CodeField], out ulong codeValue) || codeValue > uint.MaxValue) return fields.Invalid(CodeField);
         uint code = (uint)codeValue;
 
-        var action = ActionFromCode(code);
         AuditSyscallNameCache.Resolve((uint)auditArch, syscallNumber, out string? architecture, out string? syscall);
+        var values = new RecordValues((uint)auid, (uint)uid, (uint)gid, (uint)ses, (int)pid, (int)sig, (uint)auditArch, architecture,
+            syscallNumber, syscall, compatText[0] == '1', ip, code);
+        return Finish(line, typeAt, node, filter, fields, starts[Subj] >= 0, source, time, serial, values, decodeHex: true, out evt);
+    }
+
+    /// <summary>The numeric and looked-up values of one record, however they were printed.</summary>
+    private readonly record struct RecordValues(
+        uint Auid, uint Uid, uint Gid, uint Session, int Pid, int Signal, uint AuditArch, string? Architecture,
+        long SyscallNumber, string? Syscall, bool Compat, ulong Ip, uint Code);
+
+    /// <summary>Decodes the strings, applies the filter and builds the event (null when filtered out).</summary>
+    private static string? Finish(
+        ReadOnlySpan<char> line, int typeAt, string? node, SeccompAuditFilter? filter, RecordFields fields, bool hasSubject,
+        AuditSource source, DateTimeOffset time, ulong serial, in RecordValues values, bool decodeHex, out SeccompAuditEvent? evt)
+    {
+        evt = null;
+        var action = ActionFromCode(values.Code);
+        var syscall = values.Syscall;
+        long syscallNumber = values.SyscallNumber;
 
         var buffers = t_buffers ??= new DecodeBuffers();
-        var commKind = DecodeValue(fields[Comm], ref buffers.Comm, buffers, out var comm);
+        var commKind = DecodeValue(fields[Comm], ref buffers.Comm, buffers, decodeHex, out var comm);
         if (commKind == ValueKind.Malformed) return fields.Invalid(Comm);
-        var exeKind = DecodeValue(fields[Exe], ref buffers.Exe, buffers, out var exe);
+        var exeKind = DecodeValue(fields[Exe], ref buffers.Exe, buffers, decodeHex, out var exe);
         if (exeKind == ValueKind.Malformed) return fields.Invalid(Exe);
 
         if (filter is not null && !filter.IsEmpty)
@@ -279,9 +324,9 @@ public static class SeccompAuditParser
         }
 
         string? subject = null;
-        if (starts[Subj] >= 0)
+        if (hasSubject)
         {
-            var subjKind = DecodeValue(fields[Subj], ref buffers.Subject, buffers, out var subj);
+            var subjKind = DecodeValue(fields[Subj], ref buffers.Subject, buffers, decodeHex, out var subj);
             subject = subjKind switch
             {
                 ValueKind.Null or ValueKind.Malformed => null,
@@ -295,26 +340,274 @@ public static class SeccompAuditParser
             Source = source,
             Time = time,
             Serial = serial,
-            Pid = (int)pid,
+            Pid = values.Pid,
             ProcessName = commKind == ValueKind.Null ? null : AuditStringCache.Get(comm),
             Executable = exeKind == ValueKind.Null ? null : AuditStringCache.Get(exe),
-            Uid = (uint)uid,
-            Gid = (uint)gid,
-            Auid = auid == UnsetId ? null : (uint)auid,
-            Session = ses == UnsetId ? null : (uint)ses,
-            Architecture = architecture,
-            AuditArch = (uint)auditArch,
+            Uid = values.Uid,
+            Gid = values.Gid,
+            Auid = values.Auid == UnsetId ? null : values.Auid,
+            Session = values.Session == UnsetId ? null : values.Session,
+            Architecture = values.Architecture,
+            AuditArch = values.AuditArch,
             SyscallNumber = syscallNumber,
             Syscall = syscall,
-            Compat = compatText[0] == '1',
-            InstructionPointer = ip,
+            Compat = values.Compat,
+            InstructionPointer = values.Ip,
             Action = action,
-            Code = code,
-            Signal = (int)sig,
+            Code = values.Code,
+            Signal = values.Signal,
             Subject = subject,
             Raw = new string(line),
         };
         return null;
+    }
+
+    /// <summary>auditd's AUDIT_INTERP_SEPARATOR (lib/libaudit.h): where a log_format=ENRICHED line's interpretations start.</summary>
+    private const char EnrichedSeparator = '\u001d';
+
+    // ausearch-report.c prints the header time with strftime("%x %T") in the local zone and locale: %x is
+    // MM/DD/YY in the C locale, MM/DD/YYYY in en_US; ISO and German dates are read too.
+    private static readonly string[] InterpretedTimeFormats =
+        ["MM/dd/yyyy HH:mm:ss", "MM/dd/yy HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "dd.MM.yyyy HH:mm:ss"];
+
+    // auparse/seccomptab.h: the names print_seccomp_code gives the action bits ("kill" before audit 3.1.2).
+    private static readonly (string Name, uint Code)[] InterpretedCodes =
+    [
+        ("kill-process", 0x80000000u), ("kill-thread", 0x00000000u), ("kill", 0x00000000u), ("trap", 0x00030000u),
+        ("errno", 0x00050000u), ("user-notify", 0x7fc00000u), ("trace", 0x7ff00000u), ("log", 0x7ffc0000u), ("allow", 0x7fff0000u),
+    ];
+
+    // auparse/signaltab.h, in signal-number order (30 is misspelt upstream; the second spelling is the right one).
+    private static readonly string[] SignalNames =
+    [
+        "SIG0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+        "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+        "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "IGPWR", "SIGSYS",
+    ];
+
+    /// <summary>Parses ausearch -i's "&lt;local date&gt; &lt;time&gt;.&lt;ms&gt;:&lt;serial&gt;".</summary>
+    private static bool TryParseInterpretedHeader(ReadOnlySpan<char> header, out DateTimeOffset time, out ulong serial)
+    {
+        time = default;
+        serial = 0;
+        int colon = header.LastIndexOf(':');
+        if (colon < 0 || !TryDecimal(header[(colon + 1)..], out serial))
+        {
+            return false;
+        }
+
+        var stamp = header[..colon];
+        int dot = stamp.LastIndexOf('.');
+        if (dot < 0 || !TryDecimal(stamp[(dot + 1)..], out ulong milliseconds) || milliseconds > 999
+            || !DateTime.TryParseExact(stamp[..dot], InterpretedTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local))
+        {
+            return false;
+        }
+
+        time = new DateTimeOffset(local).ToUniversalTime().AddMilliseconds(milliseconds);
+        return true;
+    }
+
+    /// <summary>
+    /// The values of an <c>ausearch -i</c> record, where auditd printed names instead of numbers
+    /// (auparse/interpret.c): ids as user names (<c>root</c>, <c>unset</c>, <c>unknown(1000)</c>), the
+    /// architecture and syscall by name, the signal and the action by name.
+    /// </summary>
+    private static string? TryParseInterpretedRecord(
+        ReadOnlySpan<char> line, int typeAt, string? node, SeccompAuditFilter? filter, RecordFields fields, bool hasSubject,
+        AuditSource source, DateTimeOffset time, ulong serial, out SeccompAuditEvent? evt)
+    {
+        evt = null;
+        if (!TryInterpretedId(fields[Auid], out uint auid)) return fields.Invalid(Auid);
+        if (!TryInterpretedId(fields[Uid], out uint uid)) return fields.Invalid(Uid);
+        if (!TryInterpretedId(fields[Gid], out uint gid)) return fields.Invalid(Gid);
+        // print_session: 4294967295 prints as unset, anything else as the number.
+        uint ses = UnsetId;
+        if (!fields[Ses].SequenceEqual("unset"))
+        {
+            if (!TryDecimal(fields[Ses], out ulong sesValue) || sesValue > uint.MaxValue) return fields.Invalid(Ses);
+            ses = (uint)sesValue;
+        }
+        if (!TrySigned(fields[Pid], out long pid) || pid is < int.MinValue or > int.MaxValue) return fields.Invalid(Pid);
+        if (!TryInterpretedSignal(fields[Sig], out int sig)) return fields.Invalid(Sig);
+        var compatText = fields[CompatFlag];
+        if (compatText is not ("0" or "1")) return fields.Invalid(CompatFlag);
+        if (!TryHex(fields[Ip], out ulong ip)) return fields.Invalid(Ip);
+        if (!TryInterpretedCode(fields[CodeField], out uint code)) return fields.Invalid(CodeField);
+        if (!TryInterpretedArchitecture(fields[Arch], out uint auditArch, out var arch)) return fields.Invalid(Arch);
+
+        string? architecture = arch?.Name;
+        string? syscall = null;
+        long syscallNumber = -1;
+        var syscallText = fields[SyscallNr];
+        if (TryUnwrap(syscallText, "unknown-syscall", out var inner) && TrySigned(inner, out syscallNumber))
+        {
+            // auditd's table lacked the number; ours may not.
+            AuditSyscallNameCache.Resolve(auditArch, syscallNumber, out architecture, out syscall);
+        }
+        else if (TrySigned(syscallText, out syscallNumber))
+        {
+            AuditSyscallNameCache.Resolve(auditArch, syscallNumber, out architecture, out syscall);
+        }
+        else
+        {
+            // "socketcall(socket)" and "ipc(semop)" name the multiplexer first.
+            int paren = syscallText.IndexOf('(');
+            var name = paren > 0 ? syscallText[..paren] : syscallText;
+            if (name.IsEmpty || name.ContainsAnyExcept(SyscallNameChars)) return fields.Invalid(SyscallNr);
+            // The number comes from our table for that architecture; a name it lacks keeps auditd's name, number -1.
+            syscall = AuditStringCache.Get(name);
+            if (arch is null || !SyscallTables.TryGetNumber(arch, syscall, out syscallNumber))
+            {
+                syscallNumber = -1;
+            }
+        }
+
+        var values = new RecordValues(auid, uid, gid, ses, (int)pid, sig, auditArch, architecture, syscallNumber, syscall, compatText[0] == '1', ip, code);
+        return Finish(line, typeAt, node, filter, fields, hasSubject, source, time, serial, values, decodeHex: false, out evt);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SyscallNameChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+    /// <summary>
+    /// An id as aulookup_uid/gid print it: unset, root, unknown(N) or the number. Another name is a local account
+    /// of the machine that ran ausearch, which cannot be mapped back: it reads as unset (4294967295).
+    /// </summary>
+    private static bool TryInterpretedId(ReadOnlySpan<char> text, out uint id)
+    {
+        id = UnsetId;
+        if (text.SequenceEqual("root"))
+        {
+            id = 0;
+            return true;
+        }
+
+        if (TryUnwrap(text, "unknown", out var inner))
+        {
+            text = inner;
+        }
+
+        if (TryDecimal(text, out ulong number))
+        {
+            if (number > uint.MaxValue)
+            {
+                return false;
+            }
+
+            id = (uint)number;
+            return true;
+        }
+
+        // unset, or an account name (POSIX portable names plus the '-', '.', '$' systems allow).
+        return !text.IsEmpty && !text.ContainsAny(' ', '=', '(');
+    }
+
+    private static bool TryInterpretedSignal(ReadOnlySpan<char> text, out int signal)
+    {
+        signal = 0;
+        for (int i = 0; i < SignalNames.Length; i++)
+        {
+            if (text.SequenceEqual(SignalNames[i]))
+            {
+                signal = i;
+                return true;
+            }
+        }
+
+        if (text.SequenceEqual("SIGPWR"))
+        {
+            signal = 30;
+            return true;
+        }
+
+        if (TryUnwrap(text, "unknown-signal", out var inner))
+        {
+            text = inner;
+        }
+
+        ulong value;
+        bool ok = text.StartsWith("0x", StringComparison.Ordinal) ? TryHex(text, out value) : TryDecimal(text, out value);
+        if (!ok || value > int.MaxValue)
+        {
+            return false;
+        }
+
+        signal = (int)value;
+        return true;
+    }
+
+    private static bool TryInterpretedCode(ReadOnlySpan<char> text, out uint code)
+    {
+        code = 0;
+        foreach (var (name, value) in InterpretedCodes)
+        {
+            if (text.SequenceEqual(name))
+            {
+                code = value;
+                return true;
+            }
+        }
+
+        if (TryUnwrap(text, "unknown-seccomp-code", out var inner))
+        {
+            text = inner;
+        }
+
+        if (!TryHex(text, out ulong raw) || raw > uint.MaxValue)
+        {
+            return false;
+        }
+
+        code = (uint)raw;
+        return true;
+    }
+
+    /// <summary>An architecture as print_arch names it (audit_machine_to_name), or unknown-elf-type(&lt;hex&gt;).</summary>
+    private static bool TryInterpretedArchitecture(ReadOnlySpan<char> text, out uint auditArch, out SeccompArchitecture? architecture)
+    {
+        auditArch = 0;
+        architecture = null;
+        if (TryUnwrap(text, "unknown-elf-type", out var inner) || TryHex(text, out _))
+        {
+            var hex = inner.IsEmpty ? text : inner;
+            if (!TryHex(hex, out ulong value) || value > uint.MaxValue)
+            {
+                return false;
+            }
+
+            auditArch = (uint)value;
+            if (SyscallTables.TryGetArchitectureFromAudit(auditArch, 0, out var found))
+            {
+                architecture = found;
+            }
+
+            return true;
+        }
+
+        // lib/machinetab.h lists "armeb" first for MACH_ARM, which is any AUDIT_ARCH_ARM (little-endian) record.
+        var name = text.SequenceEqual("armeb") ? "arm" : AuditStringCache.Get(text);
+        if (!SyscallTables.TryGetArchitecture(name, out var known))
+        {
+            return false;
+        }
+
+        architecture = known;
+        auditArch = known.AuditArch;
+        return true;
+    }
+
+    /// <summary>"prefix(inner)" → inner.</summary>
+    private static bool TryUnwrap(ReadOnlySpan<char> text, string prefix, out ReadOnlySpan<char> inner)
+    {
+        inner = default;
+        if (text.Length < prefix.Length + 2 || !text.StartsWith(prefix, StringComparison.Ordinal) || text[prefix.Length] != '(' || text[^1] != ')')
+        {
+            return false;
+        }
+
+        inner = text[(prefix.Length + 1)..^1];
+        return true;
     }
 
     // Ticks (100 ns) per unit of each fraction digit: tenths, hundredths, … down to 100 ns.
@@ -536,7 +829,7 @@ public static class SeccompAuditParser
     /// Untrusted strings (comm, exe) are <c>"quoted"</c> when every byte is printable, else uppercase hex of the
     /// raw bytes (decoded here as UTF-8); <c>(null)</c> means absent. Anything else is kept as printed.
     /// </summary>
-    private static ValueKind DecodeValue(ReadOnlySpan<char> raw, ref char[] charBuffer, DecodeBuffers buffers, out ReadOnlySpan<char> text)
+    private static ValueKind DecodeValue(ReadOnlySpan<char> raw, ref char[] charBuffer, DecodeBuffers buffers, bool decodeHex, out ReadOnlySpan<char> text)
     {
         text = raw;
         if (raw.Length > 0 && raw[0] == '"')
@@ -555,7 +848,8 @@ public static class SeccompAuditParser
             return ValueKind.Null;
         }
 
-        if (raw.Length == 0 || (raw.Length & 1) != 0 || raw.ContainsAnyExcept(HexDigits))
+        // ausearch -i has already decoded hex; "cafe" there is a name, not two bytes.
+        if (!decodeHex || raw.Length == 0 || (raw.Length & 1) != 0 || raw.ContainsAnyExcept(HexDigits))
         {
             return ValueKind.Text;
         }

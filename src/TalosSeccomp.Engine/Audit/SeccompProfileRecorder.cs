@@ -1,3 +1,5 @@
+using System.Globalization;
+using TalosSeccomp.Errors;
 using TalosSeccomp.Profiles;
 using TalosSeccomp.Syscalls;
 
@@ -10,6 +12,35 @@ namespace TalosSeccomp.Audit;
 /// <param name="Count">How many audit records showed it.</param>
 public sealed record RecordedSyscall(string? ProcessName, string Architecture, string Syscall, long Count);
 
+/// <summary>A syscall the recording saw but no syscall table names, so it cannot be put into the profile by name.</summary>
+/// <param name="Architecture">The syscall ABI's name (x86_64, ...); null when the AUDIT_ARCH value itself is unknown.</param>
+/// <param name="AuditArch">The record's AUDIT_ARCH value.</param>
+/// <param name="SyscallNumber">The syscall number as the kernel printed it.</param>
+/// <param name="Count">How many audit records showed it.</param>
+public sealed record UnnamedRecordedSyscall(string? Architecture, uint AuditArch, long SyscallNumber, long Count)
+{
+    /// <summary>
+    /// The error that reports it: <c>RecordedSyscallNotInTables</c> (InvalidData), naming the number and the
+    /// architecture and saying how to allow it anyway. The recorded profile denies it (the default action applies).
+    /// </summary>
+    public TalosSeccompException ToError()
+    {
+        var number = SyscallNumber.ToString(CultureInfo.InvariantCulture);
+        var where = Architecture is null
+            ? $"an architecture with AUDIT_ARCH 0x{AuditArch:x8}, which this module has no syscall table for"
+            : $"{Architecture}, whose syscall table has no number {number}";
+        var target = $"{Architecture ?? "0x" + AuditArch.ToString("x8", CultureInfo.InvariantCulture)}/{number}";
+        return new TalosSeccompException(
+            ErrorIds.RecordedSyscallNotInTables,
+            ErrorKind.InvalidData,
+            $"{Count} audit event{(Count == 1 ? "" : "s")} recorded syscall {number} (0x{SyscallNumber:x}) on {where} " +
+            $"(tables: {SyscallTables.Source}). It is not in the recorded profile, so the profile's default action applies to it. " +
+            "If you know its name, allow it by name: pass -BaseProfile (New-SeccompProfile Errno -Rule (New-SeccompRule -Name <name> -Action Allow)), " +
+            "or add such a rule to the profile's Syscalls; otherwise update TalosSeccomp to a release with newer syscall tables.",
+            target);
+    }
+}
+
 /// <summary>
 /// Turns seccomp audit events into a least-privilege allow-list profile: every syscall seen is allowed
 /// (one rule, names sorted), the architectures are the ABIs seen, everything else gets the default action.
@@ -17,13 +48,17 @@ public sealed record RecordedSyscall(string? ProcessName, string Architecture, s
 public sealed class SeccompProfileRecorder
 {
     private readonly Dictionary<(string? Process, string Architecture, string Syscall), long> _seen = new();
-    private readonly Dictionary<string, long> _unnamed = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string? Architecture, uint AuditArch, long Number), long> _unnamed = new();
 
     /// <summary>Events added so far.</summary>
     public long EventCount { get; private set; }
 
-    /// <summary>Events whose syscall the tables could not name (unknown architecture or number), by "arch/number".</summary>
-    public IReadOnlyDictionary<string, long> UnnamedSyscalls => _unnamed;
+    /// <summary>
+    /// Syscalls the tables could not name (unknown architecture or number), in the order first seen. None of them
+    /// is in the built profile; report each with <see cref="UnnamedRecordedSyscall.ToError"/>.
+    /// </summary>
+    public IReadOnlyList<UnnamedRecordedSyscall> UnnamedSyscalls =>
+        _unnamed.Select(kv => new UnnamedRecordedSyscall(kv.Key.Architecture, kv.Key.AuditArch, kv.Key.Number, kv.Value)).ToList();
 
     /// <summary>Adds one event.</summary>
     public void Add(SeccompAuditEvent auditEvent)
@@ -32,7 +67,7 @@ public sealed class SeccompProfileRecorder
         EventCount++;
         if (auditEvent.Architecture is null || auditEvent.Syscall is null)
         {
-            var key = $"{auditEvent.Architecture ?? auditEvent.AuditArch.ToString("x", System.Globalization.CultureInfo.InvariantCulture)}/{auditEvent.SyscallNumber}";
+            var key = (auditEvent.Architecture, auditEvent.AuditArch, auditEvent.SyscallNumber);
             _unnamed[key] = _unnamed.GetValueOrDefault(key) + 1;
             return;
         }
@@ -54,7 +89,7 @@ public sealed class SeccompProfileRecorder
     /// syscall the recording saw stays allowed even where the base denies it); the default action is
     /// <paramref name="defaultAction"/>.
     /// </summary>
-    /// <exception cref="Errors.TalosSeccompException">NoAuditEventsRecorded when nothing nameable was seen.</exception>
+    /// <exception cref="TalosSeccompException">NoAuditEventsRecorded when nothing nameable was seen.</exception>
     public SeccompProfile Build(string defaultAction, uint? defaultErrnoRet = null, SeccompProfile? baseProfile = null)
     {
         if (_seen.Count == 0)

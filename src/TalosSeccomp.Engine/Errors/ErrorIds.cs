@@ -187,4 +187,11 @@ public static class ErrorIds
     public const string SeccompProfileStagedConfigPending = "SeccompProfileStagedConfigPending";
     /// <summary>-TalosConfig names a directory, not a talosconfig file.</summary>
     public const string TalosConfigPathIsDirectory = "TalosConfigPathIsDirectory";
+
+    // Profile text and recordings.
+
+    /// <summary>A profile's JSON has the same key twice in one object.</summary>
+    public const string DuplicateSeccompProfileKey = "DuplicateSeccompProfileKey";
+    /// <summary>A recorded syscall number that no syscall table names, so the recorded profile cannot allow it.</summary>
+    public const string RecordedSyscallNotInTables = "RecordedSyscallNotInTables";
 }

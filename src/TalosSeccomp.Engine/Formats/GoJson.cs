@@ -31,6 +31,114 @@ public static class GoJson
         return builder.ToString();
     }
 
+    /// <summary>
+    /// JSON text with every lone surrogate replaced by U+FFFD, the way Go's <c>encoding/json</c> decodes it: a
+    /// <c>\uD800</c>-style escape that is not half of a surrogate pair becomes <c>\ufffd</c>, an unpaired surrogate
+    /// character becomes U+FFFD. Paired escapes and all other text are kept as written. Returns
+    /// <paramref name="json"/> itself when there is nothing to replace (the usual case: no allocation).
+    /// </summary>
+    public static string ReplaceInvalidSurrogates(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        StringBuilder? builder = null;
+        var copied = 0;
+        for (var i = 0; i < json.Length; i++)
+        {
+            var c = json[i];
+            int length;
+            if (c == '\\' && i + 1 < json.Length)
+            {
+                if (json[i + 1] != 'u' || !TryHex4(json, i + 2, out var unit) || !char.IsSurrogate((char)unit))
+                {
+                    i++; // any other escape, \\ included, is skipped whole
+                    continue;
+                }
+
+                if (char.IsHighSurrogate((char)unit) && i + 11 < json.Length && json[i + 6] == '\\' && json[i + 7] == 'u'
+                    && TryHex4(json, i + 8, out var low) && char.IsLowSurrogate((char)low))
+                {
+                    i += 11;
+                    continue;
+                }
+
+                length = 6;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < json.Length && char.IsLowSurrogate(json[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                length = 1;
+            }
+            else
+            {
+                continue;
+            }
+
+            builder ??= new StringBuilder(json.Length);
+            builder.Append(json, copied, i - copied).Append(length == 6 ? "\\ufffd" : "\ufffd");
+            copied = i + length;
+            i += length - 1;
+        }
+
+        return builder is null ? json : builder.Append(json, copied, json.Length - copied).ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with each unpaired surrogate replaced by U+FFFD, for outputs (YAML) that cannot carry
+    /// one; the text itself when it has none.
+    /// </summary>
+    public static string ReplaceLoneSurrogates(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        char[]? chars = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                (chars ??= text.ToCharArray())[i] = '\ufffd';
+            }
+        }
+
+        return chars is null ? text : new string(chars);
+    }
+
+    private static bool TryHex4(string text, int start, out int value)
+    {
+        value = 0;
+        if (start + 4 > text.Length)
+        {
+            return false;
+        }
+
+        for (var k = start; k < start + 4; k++)
+        {
+            var digit = HexDigit(text[k]);
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            value = (value << 4) | digit;
+        }
+
+        return true;
+    }
+
+    private static int HexDigit(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
     /// <summary>Orders keys as Go's map marshalling does: by their UTF-8 bytes (ordinal UTF-16 differs above U+D7FF).</summary>
     public static int CompareKeys(string left, string right)
     {

@@ -234,8 +234,12 @@ public static class YamlJson
     }
 
     /// <summary>Emits a string scalar, quoted when a YAML reader would take it for something else.</summary>
-    internal static void EmitString(IEmitter emitter, string text) =>
+    internal static void EmitString(IEmitter emitter, string text)
+    {
+        // YAML cannot carry a lone surrogate (YamlDotNet throws); the node's JSON rendering of it is U+FFFD too.
+        text = Profiles.GoJson.ReplaceLoneSurrogates(text);
         emitter.Emit(new Scalar(null, null, text, YamlScalarResolver.StyleForString(text), true, true));
+    }
 
     private static Scalar Plain(string text) => new(null, null, text, ScalarStyle.Plain, true, false);
 }

@@ -22,10 +22,13 @@ internal static class SeccompProfileReader
     internal static SeccompProfile Parse(string json, string? source, bool strict)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonNode? root;
+        JsonElement root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: DocumentOptions);
+            // Go's decoder reads a lone surrogate (escaped or not) as U+FFFD; System.Text.Json would refuse the
+            // string only later, when something reads it.
+            using var document = JsonDocument.Parse(GoJson.ReplaceInvalidSurrogates(json), DocumentOptions);
+            root = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
@@ -46,16 +49,19 @@ internal static class SeccompProfileReader
                 ex);
         }
 
-        if (root is not JsonObject obj)
+        if (root.ValueKind != JsonValueKind.Object)
         {
             throw new TalosSeccompException(
                 ErrorIds.InvalidSeccompProfileType,
                 ErrorKind.InvalidType,
-                $"{Describe(source)} must be a JSON object with at least \"defaultAction\"; it is {KindOf(root)}.",
+                $"{Describe(source)} must be a JSON object with at least \"defaultAction\"; it is {KindOf(root.ValueKind)}.",
                 source ?? "$");
         }
 
-        return Read(obj, source, strict);
+        // JsonObject would refuse a repeated key only when (and if) it materialises that object, with a bare
+        // ArgumentException; find it up front and say where it is.
+        CheckDuplicateKeys(root, null, source);
+        return Read(JsonObject.Create(root)!, source, strict);
     }
 
     internal static SeccompProfile Read(JsonObject json, string? source, bool strict)
@@ -67,19 +73,72 @@ internal static class SeccompProfileReader
         }
         catch (ArgumentException ex) when (ex is not ArgumentNullException)
         {
-            // JsonObject refuses duplicate keys when it materialises; Go would silently keep the last one.
+            // A lazily parsed JsonObject handed in (not from Parse, which checks first) refuses a repeated key here.
             throw new TalosSeccompException(
-                ErrorIds.InvalidSeccompProfileJson,
+                ErrorIds.DuplicateSeccompProfileKey,
                 ErrorKind.InvalidArgument,
-                $"{Describe(source)} has a duplicate key: {ex.Message}",
+                $"{Describe(source)} repeats a key in one of its objects ({ex.Message}). JSON object keys must be unique; remove one of them.",
                 source,
                 ex);
         }
     }
 
+    /// <summary>Throws <c>DuplicateSeccompProfileKey</c> for the first object (depth first) that repeats a key.</summary>
+    private static void CheckDuplicateKeys(JsonElement element, string? path, string? source)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                {
+                    CheckDuplicateKeys(item, $"{path}[{index}]", source);
+                }
+
+                index++;
+            }
+
+            return;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        HashSet<string>? seen = null;
+        var first = default(string);
+        foreach (var property in element.EnumerateObject())
+        {
+            // Most objects here have one key or a handful; the set is only made from the second key on.
+            if (first is null)
+            {
+                first = property.Name;
+            }
+            else if (!(seen ??= new HashSet<string>(StringComparer.Ordinal) { first }).Add(property.Name))
+            {
+                var where = path is null ? "at the top level" : $"in {path}";
+                throw new TalosSeccompException(
+                    ErrorIds.DuplicateSeccompProfileKey,
+                    ErrorKind.InvalidArgument,
+                    $"{Describe(source)} has the key \"{property.Name}\" twice {where}. JSON object keys must be unique " +
+                    "(Go's decoder on the node would silently keep the last one); remove one of them.",
+                    path is null ? property.Name : $"{path}.{property.Name}");
+            }
+
+            if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                CheckDuplicateKeys(property.Value, path is null ? property.Name : $"{path}.{property.Name}", source);
+            }
+        }
+    }
+
     private static string Describe(string? source) => source is null ? "The seccomp profile" : $"Seccomp profile '{source}'";
 
-    private static string KindOf(JsonNode? node) => node is null ? "null" : node.GetValueKind() switch
+    private static string KindOf(JsonNode? node) => KindOf(node?.GetValueKind() ?? JsonValueKind.Null);
+
+    private static string KindOf(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",

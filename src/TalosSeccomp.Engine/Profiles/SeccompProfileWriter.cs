@@ -17,12 +17,12 @@ internal static class SeccompProfileWriter
         AddStrings(json, "flags", profile.Flags, profile.EmptyArraysToEmit);
         if (profile.ListenerPath is not null)
         {
-            json["listenerPath"] = profile.ListenerPath;
+            json["listenerPath"] = Text(profile.ListenerPath);
         }
 
         if (profile.ListenerMetadata is not null)
         {
-            json["listenerMetadata"] = profile.ListenerMetadata;
+            json["listenerMetadata"] = Text(profile.ListenerMetadata);
         }
 
         if (profile.Syscalls.Count > 0 || profile.EmptyArraysToEmit.Contains("syscalls"))
@@ -39,7 +39,7 @@ internal static class SeccompProfileWriter
         var json = new JsonObject();
         if (rule.Names.Count > 0 || rule.EmitEmptyNames)
         {
-            json["names"] = new JsonArray(rule.Names.Select(n => (JsonNode)JsonValue.Create(n)).ToArray());
+            json["names"] = new JsonArray(rule.Names.Select(n => (JsonNode)Text(n)).ToArray());
         }
 
         json["action"] = rule.Action;
@@ -74,11 +74,18 @@ internal static class SeccompProfileWriter
         return json;
     }
 
+    /// <summary>
+    /// A string value with lone surrogates (possible only for strings set in memory; parsing already replaced them)
+    /// as U+FFFD, so that every rendering (node JSON, indented JSON, the YAML patch) carries the same text, the text
+    /// the node then stores.
+    /// </summary>
+    private static JsonValue Text(string value) => JsonValue.Create(GoJson.ReplaceLoneSurrogates(value));
+
     private static void AddStrings(JsonObject json, string key, List<string> values, HashSet<string> emptyArrays)
     {
         if (values.Count > 0 || emptyArrays.Contains(key))
         {
-            json[key] = new JsonArray(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+            json[key] = new JsonArray(values.Select(v => (JsonNode)Text(v)).ToArray());
         }
     }
 

@@ -20,7 +20,11 @@ public sealed record SeccompArchitecture(string Name, string ScmpName, uint Audi
 /// <param name="Architecture">libseccomp's short architecture name (x86_64, aarch64, ...).</param>
 /// <param name="Name">The syscall name as libseccomp spells it.</param>
 /// <param name="Number">The syscall number on that architecture, ABI offset included (x32 read = 0x40000000).</param>
-public sealed record SyscallInfo(string Architecture, string Name, long Number);
+/// <param name="KernelVersion">
+/// The Linux version that added the syscall on this architecture (e.g. "6.10"), as libseccomp's syscalls.csv records
+/// it; null where it records none (as of the vendored csv it records none yet, see build/generators/data/README.md).
+/// </param>
+public sealed record SyscallInfo(string Architecture, string Name, long Number, string? KernelVersion = null);
 
 /// <summary>
 /// Syscall name/number tables for every architecture libseccomp knows. The data lives in Generated/
@@ -33,7 +37,7 @@ public static partial class SyscallTables
     /// <summary>The bit that marks an x32-ABI syscall number on x86_64 (__X32_SYSCALL_BIT).</summary>
     public const long X32SyscallBit = 0x40000000;
 
-    /// <summary>The libseccomp release the generated tables were taken from.</summary>
+    /// <summary>The libseccomp syscall table the generated tables were taken from, with the kernel version it covers.</summary>
     public static string Source => GeneratedFrom;
 
     // AUDIT_ARCH = EM | 64-bit 0x80000000 | little-endian 0x40000000 (Linux include/uapi/linux/audit.h). An entry without a
@@ -60,6 +64,10 @@ public static partial class SyscallTables
         new("parisc", "SCMP_ARCH_PARISC", 0x0000000f),
         new("parisc64", "SCMP_ARCH_PARISC64", 0x8000000f),
         new("loongarch64", "SCMP_ARCH_LOONGARCH64", 0xc0000102),
+        new("m68k", "SCMP_ARCH_M68K", 0x00000004),
+        // libseccomp: SCMP_ARCH_SH is little-endian (AUDIT_ARCH_SHEL), SCMP_ARCH_SHEB big-endian (AUDIT_ARCH_SH).
+        new("sh", "SCMP_ARCH_SH", 0x4000002a),
+        new("sheb", "SCMP_ARCH_SHEB", 0x0000002a),
     ];
 
     // Spellings from Go/Kubernetes (GOARCH, kubernetes.io/arch), Debian, uname -m and the kernel.
@@ -74,6 +82,7 @@ public static partial class SyscallTables
         ("mipsn32", "mips64n32"), ("mipsn32el", "mipsel64n32"), ("mips64n32el", "mipsel64n32"),
         ("hppa", "parisc"), ("hppa64", "parisc64"),
         ("loong64", "loongarch64"),
+        ("sh4", "sh"), ("sh4eb", "sheb"), ("sh4a", "sh"), ("sh4aeb", "sheb"),
     ];
 
     private static readonly Lazy<Catalog> Catalogue = new(Catalog.Build);
@@ -180,9 +189,9 @@ public static partial class SyscallTables
     public static SyscallInfo GetSyscall(string architecture, string syscall)
     {
         var arch = GetArchitecture(architecture);
-        if (TryGetNumber(arch.Name, syscall, out var number))
+        if (syscall is not null && TryGetTable(arch, out var table) && table.Info.TryGetValue(syscall, out var info))
         {
-            return new SyscallInfo(arch.Name, syscall, number);
+            return info;
         }
 
         return GetSyscalls(arch.Name).FirstOrDefault(s => string.Equals(s.Name, syscall, StringComparison.OrdinalIgnoreCase))
@@ -197,9 +206,9 @@ public static partial class SyscallTables
     public static SyscallInfo GetSyscall(string architecture, long number)
     {
         var arch = GetArchitecture(architecture);
-        if (TryGetName(arch.Name, number, out var name) && TryGetNumber(arch.Name, name, out var canonical))
+        if (TryGetName(arch, number, out var name) && TryGetTable(arch, out var table))
         {
-            return new SyscallInfo(arch.Name, name, canonical);
+            return table.Info[name];
         }
 
         var text = number.ToString(CultureInfo.InvariantCulture);
@@ -234,8 +243,11 @@ public static partial class SyscallTables
             $"'{name}' is not an architecture with a syscall table. Known: {string.Join(", ", Architectures.Select(a => a.Name))}.",
             name);
 
-    /// <summary>One architecture's data as the generator writes it: space-separated names and their numbers.</summary>
-    private sealed record GeneratedTable(string Architecture, string Names, long[] Numbers);
+    /// <summary>
+    /// One architecture's data as the generator writes it: space-separated names, their numbers, and space-separated
+    /// kernel versions ("-" for none), or null when the table records no kernel version at all.
+    /// </summary>
+    private sealed record GeneratedTable(string Architecture, string Names, long[] Numbers, string? KernelVersions);
 
     private sealed class Table
     {
@@ -243,20 +255,24 @@ public static partial class SyscallTables
         {
             Architecture = architecture;
             var names = data.Names.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (names.Length != data.Numbers.Length)
+            var kernels = data.KernelVersions?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (names.Length != data.Numbers.Length || (kernels is not null && kernels.Length != names.Length))
             {
-                throw new InvalidOperationException($"Generated syscall table for {data.Architecture} is corrupt: {names.Length} names, {data.Numbers.Length} numbers.");
+                throw new InvalidOperationException($"Generated syscall table for {data.Architecture} is corrupt: {names.Length} names, {data.Numbers.Length} numbers, {kernels?.Length} kernel versions.");
             }
 
             ByName = new Dictionary<string, long>(names.Length, StringComparer.Ordinal);
             ByNumber = new Dictionary<long, string>(names.Length);
+            Info = new Dictionary<string, SyscallInfo>(names.Length, StringComparer.Ordinal);
             var syscalls = new SyscallInfo[names.Length];
             for (var i = 0; i < names.Length; i++)
             {
                 ByName.Add(names[i], data.Numbers[i]);
                 // The generator puts the name libseccomp gives a shared number first.
                 ByNumber.TryAdd(data.Numbers[i], names[i]);
-                syscalls[i] = new SyscallInfo(architecture.Name, names[i], data.Numbers[i]);
+                var kernel = kernels is null || kernels[i] == "-" ? null : kernels[i];
+                syscalls[i] = new SyscallInfo(architecture.Name, names[i], data.Numbers[i], kernel);
+                Info.Add(names[i], syscalls[i]);
             }
 
             Syscalls = syscalls;
@@ -267,6 +283,8 @@ public static partial class SyscallTables
         public Dictionary<string, long> ByName { get; }
 
         public Dictionary<long, string> ByNumber { get; }
+
+        public Dictionary<string, SyscallInfo> Info { get; }
 
         public IReadOnlyList<SyscallInfo> Syscalls { get; }
     }

@@ -12,6 +12,13 @@ namespace TalosSeccomp.Commands;
 /// msg=audit(...): ...), the output of talosctl dmesg with its node prefix, util-linux dmesg or journal output, and
 /// turns every seccomp audit record (type 1326) into a TalosSeccomp.Audit.SeccompAuditEvent object. Each object holds
 /// the time, node, process, executable, architecture, syscall name and the seccomp action.</para>
+/// <para>Logs of a Linux auditd work too: the default raw format, log_format=ENRICHED lines (the interpretations auditd
+/// appends after a 0x1D separator are ignored; the kernel's raw fields before it are read), and the interpreted output
+/// of ausearch -i (msg=audit(12/02/2026 10:11:12.123:456) : ... arch=x86_64 syscall=mkdir ... code=log). ausearch -i
+/// prints local time in the locale's date format; MM/DD/YY, MM/DD/YYYY (C and en_US locales), YYYY-MM-DD and DD.MM.YYYY
+/// are read, in this computer's time zone. It also prints user names instead of ids: root, unset and unknown(N) are
+/// read back, another account name gives Uid 4294967295. Run ausearch -i with LC_ALL=C and TZ set as on the logging
+/// host, or use ausearch without -i, for exact values.</para>
 /// <para>Lines that are not seccomp records are skipped. A line that looks like a seccomp record but cannot be parsed
 /// becomes a warning. So does a notice that the kernel dropped audit records (kauditd_printk_skb: N callbacks
 /// suppressed, audit_lost=N, backlog limit exceeded), because a recording built from that log is incomplete.</para>

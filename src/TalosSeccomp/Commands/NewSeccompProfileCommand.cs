@@ -19,6 +19,10 @@ namespace TalosSeccomp.Commands;
 /// -BaseProfile merges the recording into an existing profile. -Verbose prints what was seen (process, syscall, count).
 /// Run the workload under the audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall
 /// it makes is logged.</para>
+/// <para>A recorded syscall that the module's syscall tables cannot name (a number newer than the tables, or an
+/// architecture without a table) cannot be allowed by name, so the profile denies it: each such syscall writes a
+/// non-terminating RecordedSyscallNotInTables error naming its number and architecture, before the profile is written.
+/// Allow it by name with -BaseProfile and New-SeccompRule, or update the module.</para>
 /// <para>-AllowSyscall is a shorthand for one Allow rule (names sorted); rules from -Rule or the pipeline follow it in
 /// order. Actions, architectures and flags accept short names (Log, x86_64, Tsync) or the SCMP_*/SECCOMP_* spellings
 /// and are stored in the latter.</para>
@@ -177,6 +181,13 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
         {
             uint? errnoRet = MyInvocation.BoundParameters.ContainsKey(nameof(DefaultErrnoRet)) ? DefaultErrnoRet : null;
             var defaultAction = MyInvocation.BoundParameters.ContainsKey(nameof(DefaultAction)) ? DefaultAction : SeccompAction.Errno;
+            // Each recorded syscall no table names is an error of its own, before the profile: the profile denies
+            // it, and with -ErrorAction Stop the caller gets no profile that silently does so.
+            foreach (var unnamed in _recorder.UnnamedSyscalls)
+            {
+                WriteEngineError(unnamed.ToError());
+            }
+
             var profile = _recorder.Build(defaultAction, errnoRet, BaseProfile);
             profile.Name = Name is null ? null : ProfileName.Validate(Name);
 
@@ -184,11 +195,6 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
             foreach (var seen in _recorder.Summary())
             {
                 WriteVerbose($"{seen.ProcessName ?? "?"}  {seen.Architecture}  {seen.Syscall}  x{seen.Count}");
-            }
-
-            foreach (var (syscall, count) in _recorder.UnnamedSyscalls)
-            {
-                WriteWarning($"{count} audit events named syscall {syscall}, which the syscall tables do not know; it is not in the profile.");
             }
 
             WriteObject(profile);

@@ -12,9 +12,12 @@ namespace TalosSeccomp.Commands;
 /// does.</summary>
 /// <remarks>
 /// <para>Resolve-SeccompSyscall looks syscalls up in the tables TalosSeccomp carries for every architecture libseccomp
-/// knows (x86_64, aarch64, x32, x86, arm, riscv64, ppc64le, s390x, the MIPS and PA-RISC ABIs, ...). The tables were
-/// generated from libseccomp's scmp_sys_resolver, so the answers are the ones seccomp profiles and audit records
-/// use.</para>
+/// knows (x86_64, aarch64, x32, x86, arm, riscv64, ppc64le, s390x, loongarch64, m68k, sh, the MIPS and PA-RISC ABIs,
+/// ...). The tables are generated from libseccomp's syscall table (src/syscalls.csv, vendored with the module's build
+/// tools; it covers syscalls up to Linux 7.1, such as mseal, listmount and file_getattr), so the answers are the ones
+/// seccomp profiles and audit records use. Each result also has KernelVersion, the Linux version that added the
+/// syscall on that architecture where libseccomp's table records it; the current table records none yet, so it is
+/// empty.</para>
 /// <para>By default it answers for x86_64 and aarch64, the architectures Talos Linux runs on. Use -Architecture to name
 /// others, by libseccomp name (x32), profile name (SCMP_ARCH_PPC64LE) or common alias (amd64, arm64, i686); wildcards
 /// are allowed and * means every architecture.</para>

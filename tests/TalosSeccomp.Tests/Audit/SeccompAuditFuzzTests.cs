@@ -16,12 +16,16 @@ public class SeccompAuditFuzzTests
             [
                 "type=SECCOMP msg=audit(1795811666.446:102): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=cri-containerd.apparmor.d (enforce) pid=8700 comm=6D792070726F67 exe=(null) sig=0 arch=c00000b7 syscall=56 compat=0 ip=0x7f799f71f829 code=0x50026",
                 "kern: warning: [2026-01-01T10:00:00Z]: audit: audit_lost=5 audit_rate_limit=0 audit_backlog_limit=64",
+                // log_format=ENRICHED and ausearch -i (audit-userspace src/auditd-event.c, src/ausearch-report.c).
+                "type=SECCOMP msg=audit(1795811642.290:16): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=7632 comm=\"sh\" exe=\"/bin/busybox\" sig=0 arch=c000003e syscall=83 compat=0 ip=0x49641b code=0x7ffc0000\u001dAUID=\"unset\" UID=\"root\" GID=\"root\" ARCH=x86_64 SYSCALL=mkdir",
+                "node=web1 type=SECCOMP msg=audit(12/02/2026 10:11:12.123:456) : auid=unset uid=unknown(1000) gid=root ses=3 pid=7632 comm=my prog exe=/bin/busybox sig=SIGSYS arch=i386 syscall=socketcall(socket) compat=1 ip=0x49641b code=kill-process ",
+                "type=SECCOMP msg=audit(12/02/26 10:11:12.123:457) : auid=unset uid=root gid=root ses=unset pid=1 comm=x exe=/x sig=unknown-signal(40) arch=unknown-elf-type(c0000102) syscall=unknown-syscall(56) compat=0 ip=0x1 code=unknown-seccomp-code(0x7ffc0001) ",
             ])
             .ToArray();
 
     private static readonly string[] Inserts =
         ["=", " ", "\"", "==", "\"\"", "(", ")", ":", "0x", "-", "99999999999999999999999999", "18446744073709551616", "4294967296",
-         "type=1326 ", "audit(", "comm=", "\n", "\r", "\0", "\uFFFD", "😀", "[", "]: ", "msg="];
+         "type=1326 ", "audit(", "comm=", "\n", "\r", "\0", "\uFFFD", "😀", "[", "]: ", "msg=", "\u001d", " : ", "unknown(", "SIG", "/", "."];
 
     private static void AssertConsistent(string line)
     {

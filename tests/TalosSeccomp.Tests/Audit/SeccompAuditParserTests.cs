@@ -415,4 +415,157 @@ public class SeccompAuditParserTests
         Assert.True(new SeccompAuditFilter(processName: ["errno-*"], action: ["errno"]).Matches(evt));
         Assert.False(new SeccompAuditFilter(action: ["Log"]).Matches(evt));
     }
+
+    // auditd log_format=ENRICHED (audit-userspace src/auditd-event.c format_enrich): the raw record, then
+    // AUDIT_INTERP_SEPARATOR (0x1d), then the interpreted uid/gid fields encoded as NAME="value" and the
+    // arch/syscall fields as NAME=value, separated by spaces, no space after the separator.
+    private const string Enriched =
+        "type=SECCOMP msg=audit(1795811642.290:16): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=7632 comm=\"sh\" exe=\"/bin/busybox\" sig=0 arch=c000003e syscall=83 compat=0 ip=0x49641b code=0x7ffc0000"
+        + "\u001dAUID=\"unset\" UID=\"root\" GID=\"root\" ARCH=x86_64 SYSCALL=mkdir";
+
+    [Fact]
+    public void EnrichedLinesAreReadFromTheirRawFields()
+    {
+        var evt = ParseEvent(Enriched);
+
+        Assert.Equal(AuditSource.Auditd, evt.Source);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1795811642290), evt.Time);
+        Assert.Equal(("x86_64", 83L, "mkdir"), (evt.Architecture, evt.SyscallNumber, evt.Syscall));
+        Assert.Equal((0x7ffc0000u, SeccompAuditAction.Log, 0), (evt.Code, evt.Action, evt.Signal));
+        Assert.Equal(("sh", "/bin/busybox"), (evt.ProcessName, evt.Executable));
+        Assert.Null(evt.Auid);
+        Assert.Equal(Enriched, evt.Raw);
+    }
+
+    [Fact]
+    public void EnrichedInterpretationsNeverOverrideTheRawFields()
+    {
+        // The interpretation is auditd's, made with its tables on its host; the kernel's numbers are the record.
+        var evt = ParseEvent("node=web1 " + Enriched.Replace("SYSCALL=mkdir", "SYSCALL=chmod code=0x80000000", StringComparison.Ordinal));
+
+        Assert.Equal("web1", evt.Node);
+        Assert.Equal(("mkdir", SeccompAuditAction.Log), (evt.Syscall, evt.Action));
+        // A record whose raw part lacks a field stays malformed, whatever the tail says.
+        var kind = SeccompAuditParser.Parse(Enriched.Replace(" code=0x7ffc0000", "", StringComparison.Ordinal) + " code=0x7ffc0000", null, null, out _, out var problem, out _);
+        Assert.Equal(AuditLineKind.Malformed, kind);
+        Assert.Contains("code", problem!.Reason);
+    }
+
+    // ausearch -i (audit-userspace src/ausearch-report.c output_interpreted): "type=<name> msg=audit(" + local
+    // strftime("%x %T") + ".<ms>:<serial>) " then ": " and each field interpreted by auparse/interpret.c.
+    private const string Interpreted =
+        "type=SECCOMP msg=audit(12/02/2026 10:11:12.123:456) : auid=unset uid=root gid=root ses=unset pid=7632 comm=sh exe=/bin/busybox sig=SIG0 arch=x86_64 syscall=mkdir compat=0 ip=0x49641b code=log ";
+
+    private static DateTimeOffset LocalTime(int year, int month, int day, int hour, int minute, int second, int millisecond) =>
+        new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Local)).ToUniversalTime().AddMilliseconds(millisecond);
+
+    [Fact]
+    public void AusearchInterpretedRecord_EveryField()
+    {
+        var evt = ParseEvent(Interpreted, node: "10.5.0.3");
+
+        Assert.Equal(("10.5.0.3", AuditSource.Auditd), (evt.Node, evt.Source));
+        Assert.Equal(LocalTime(2026, 12, 2, 10, 11, 12, 123), evt.Time);
+        Assert.Equal(TimeSpan.Zero, evt.Time.Offset);
+        Assert.Equal(456UL, evt.Serial);
+        Assert.Null(evt.Auid);
+        Assert.Null(evt.Session);
+        Assert.Equal((0u, 0u), (evt.Uid, evt.Gid));
+        Assert.Equal(7632, evt.Pid);
+        Assert.Equal(("sh", "/bin/busybox"), (evt.ProcessName, evt.Executable));
+        Assert.Equal(0, evt.Signal);
+        Assert.Equal((0xc000003eu, "x86_64"), (evt.AuditArch, evt.Architecture));
+        Assert.Equal((83L, "mkdir"), (evt.SyscallNumber, evt.Syscall));
+        Assert.False(evt.Compat);
+        Assert.Equal(0x49641bUL, evt.InstructionPointer);
+        Assert.Equal((0x7ffc0000u, SeccompAuditAction.Log), (evt.Code, evt.Action));
+        Assert.Equal(Interpreted.TrimEnd(' '), evt.Raw.TrimEnd(' '));
+    }
+
+    [Fact]
+    public void AusearchInterpretedRecord_NamesIdsAndTheCompatAbi()
+    {
+        var evt = ParseEvent("node=web1 type=SECCOMP msg=audit(12/02/26 23:59:59.007:9) : auid=unknown(1000) uid=alice gid=1000 ses=3 pid=41 comm=my prog exe=/opt/my prog sig=SIGSYS arch=i386 syscall=socketcall(socket) compat=1 ip=0xf7f1c549 code=kill-process ");
+
+        Assert.Equal("web1", evt.Node);
+        Assert.Equal(LocalTime(2026, 12, 2, 23, 59, 59, 7), evt.Time);
+        Assert.Equal(1000u, evt.Auid);
+        // "alice" is an account of the machine that ran ausearch; the number is not recoverable.
+        Assert.Equal((uint.MaxValue, 1000u, (uint?)3u), (evt.Uid, evt.Gid, evt.Session));
+        Assert.Equal(("my prog", "/opt/my prog"), (evt.ProcessName, evt.Executable));
+        Assert.Equal((31, SeccompAuditAction.KillProcess, 0x80000000u), (evt.Signal, evt.Action, evt.Code));
+        Assert.Equal(("x86", 0x40000003u, true), (evt.Architecture, evt.AuditArch, evt.Compat));
+        Assert.Equal(("socketcall", 102L), (evt.Syscall, evt.SyscallNumber));
+    }
+
+    [Theory]
+    // auditd's own table may be older than ours: it prints unknown-syscall(<n>), which we name.
+    [InlineData("arch=aarch64 syscall=unknown-syscall(462)", "aarch64", 0xc00000b7u, 462L, "mseal")]
+    [InlineData("arch=unknown-elf-type(c0000102) syscall=unknown-syscall(56)", "loongarch64", 0xc0000102u, 56L, "openat")]
+    [InlineData("arch=x86_64 syscall=unknown-syscall(1073741824)", "x32", 0xc000003eu, 0x40000000L, "read")]
+    [InlineData("arch=armeb syscall=openat", "arm", 0x40000028u, 322L, "openat")]
+    [InlineData("arch=ppc64le syscall=execve", "ppc64le", 0xc0000015u, 11L, "execve")]
+    [InlineData("arch=x86_64 syscall=not_yet_in_our_tables", "x86_64", 0xc000003eu, -1L, "not_yet_in_our_tables")]
+    public void AusearchInterpretedArchitecturesAndSyscalls(string fields, string architecture, uint auditArch, long number, string syscall)
+    {
+        var evt = ParseEvent(Interpreted.Replace("arch=x86_64 syscall=mkdir", fields, StringComparison.Ordinal));
+
+        Assert.Equal((architecture, auditArch, number, syscall), (evt.Architecture, evt.AuditArch, evt.SyscallNumber, evt.Syscall));
+    }
+
+    [Theory]
+    [InlineData("code=kill-thread", 0x00000000u, SeccompAuditAction.KillThread)]
+    [InlineData("code=kill", 0x00000000u, SeccompAuditAction.KillThread)]
+    [InlineData("code=trap", 0x00030000u, SeccompAuditAction.Trap)]
+    [InlineData("code=errno", 0x00050000u, SeccompAuditAction.Errno)]
+    [InlineData("code=user-notify", 0x7fc00000u, SeccompAuditAction.UserNotif)]
+    [InlineData("code=trace", 0x7ff00000u, SeccompAuditAction.Trace)]
+    [InlineData("code=allow", 0x7fff0000u, SeccompAuditAction.Allow)]
+    [InlineData("code=unknown-seccomp-code(0x12340000)", 0x12340000u, SeccompAuditAction.Unknown)]
+    public void AusearchInterpretedActions(string field, uint code, SeccompAuditAction action)
+    {
+        var evt = ParseEvent(Interpreted.Replace("code=log", field, StringComparison.Ordinal));
+
+        Assert.Equal((code, action), (evt.Code, evt.Action));
+    }
+
+    [Theory]
+    [InlineData("sig=SIGKILL", 9)]
+    [InlineData("sig=unknown-signal(40)", 40)]
+    [InlineData("sig=31", 31)]
+    public void AusearchInterpretedSignals(string field, int signal) =>
+        Assert.Equal(signal, ParseEvent(Interpreted.Replace("sig=SIG0", field, StringComparison.Ordinal)).Signal);
+
+    [Theory]
+    [InlineData("audit(13/45/2026 10:11:12.123:456)", "invalid audit header")]
+    [InlineData("arch=z80", "arch")]
+    [InlineData("code=sometimes", "code")]
+    [InlineData("sig=SIGNOPE", "sig")]
+    [InlineData("syscall=mk-dir", "syscall")]
+    public void BrokenInterpretedRecordsGiveAProblem(string replacement, string reasonMentions)
+    {
+        var line = replacement.StartsWith("audit(", StringComparison.Ordinal)
+            ? Interpreted.Replace("audit(12/02/2026 10:11:12.123:456)", replacement, StringComparison.Ordinal)
+            : Interpreted.Replace(replacement.Split('=')[0] + "=" + Field(Interpreted, replacement.Split('=')[0]), replacement, StringComparison.Ordinal);
+
+        var kind = SeccompAuditParser.Parse(line, null, null, out var evt, out var problem, out _);
+
+        Assert.Equal(AuditLineKind.Malformed, kind);
+        Assert.Null(evt);
+        Assert.Contains(reasonMentions, problem!.Reason);
+    }
+
+    private static string Field(string line, string key)
+    {
+        var at = line.IndexOf(" " + key + "=", StringComparison.Ordinal) + key.Length + 2;
+        return line[at..line.IndexOf(' ', at)];
+    }
+
+    [Fact]
+    public void AusearchSeparatorsAndOtherRecordTypesAreSkipped()
+    {
+        Assert.Equal(AuditLineKind.Other, SeccompAuditParser.Parse("----", null, null, out _, out _, out _));
+        Assert.Equal(AuditLineKind.Other, SeccompAuditParser.Parse(
+            "type=PROCTITLE msg=audit(12/02/2026 10:11:12.123:456) : proctitle=sh -c mkdir /x", null, null, out _, out _, out _));
+    }
 }

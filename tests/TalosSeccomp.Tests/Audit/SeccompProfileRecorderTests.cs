@@ -107,7 +107,52 @@ public class SeccompProfileRecorderTests
         var profile = recorder.Build("Errno");
 
         Assert.Equal(["write"], Assert.Single(profile.Syscalls).Names);
-        Assert.Equal(1, Assert.Single(recorder.UnnamedSyscalls).Value);
+        var unnamed = Assert.Single(recorder.UnnamedSyscalls);
+        Assert.Equal(new UnnamedRecordedSyscall("x86_64", 0xc000003e, 99999, 1), unnamed);
+        var error = unnamed.ToError();
+        Assert.Equal(("RecordedSyscallNotInTables", ErrorKind.InvalidData, "x86_64/99999"), (error.ErrorId, error.Kind, error.Target));
+        Assert.Contains("syscall 99999 (0x1869f) on x86_64", error.Message);
+        Assert.Contains("New-SeccompRule -Name <name> -Action Allow", error.Message);
+    }
+
+    [Fact]
+    public void SyscallsOfThisKernelGenerationAreNamedNotDropped()
+    {
+        // Linux 6.10 to 6.17 syscalls (mseal, listmount, lsm_*, *xattrat, uretprobe, file_getattr) as the kernel
+        // logs them on x86_64 and aarch64: libseccomp 2.5's tables had none of them.
+        var recorder = new SeccompProfileRecorder();
+        ulong serial = 1;
+        foreach (var e in Parse(
+            Record("c000003e", 462, serial: serial++), Record("c000003e", 458, serial: serial++), Record("c000003e", 335, serial: serial++),
+            Record("c000003e", 461, serial: serial++), Record("c000003e", 464, serial: serial++), Record("c00000b7", 468, serial: serial++),
+            Record("c00000b7", 457, serial: serial++)))
+        {
+            recorder.Add(e);
+        }
+
+        var profile = recorder.Build("Errno");
+
+        Assert.Empty(recorder.UnnamedSyscalls);
+        Assert.Equal(["file_getattr", "getxattrat", "listmount", "lsm_list_modules", "mseal", "statmount", "uretprobe"], Assert.Single(profile.Syscalls).Names);
+        Assert.Equal(["SCMP_ARCH_AARCH64", "SCMP_ARCH_X86_64"], profile.Architectures);
+    }
+
+    [Fact]
+    public void AnArchitectureWithoutATableIsReportedByItsAuditArch()
+    {
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(Record("2b", 3), Record("c000003e", 1, serial: 2)))
+        {
+            recorder.Add(e);
+        }
+
+        recorder.Build("Errno");
+
+        var unnamed = Assert.Single(recorder.UnnamedSyscalls);
+        Assert.Null(unnamed.Architecture);
+        var error = unnamed.ToError();
+        Assert.Equal("0x0000002b/3", error.Target);
+        Assert.Contains("AUDIT_ARCH 0x0000002b", error.Message);
     }
 
     [Fact]

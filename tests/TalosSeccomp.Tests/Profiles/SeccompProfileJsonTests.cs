@@ -156,7 +156,7 @@ public class SeccompProfileJsonTests
     [Theory]
     [InlineData("{\"defaultAction\":", "InvalidSeccompProfileJson", ErrorKind.InvalidArgument)]
     [InlineData("{\"defaultAction\":\"SCMP_ACT_LOG\",}", "InvalidSeccompProfileJson", ErrorKind.InvalidArgument)]
-    [InlineData("{\"defaultAction\":\"SCMP_ACT_LOG\",\"defaultAction\":\"SCMP_ACT_LOG\"}", "InvalidSeccompProfileJson", ErrorKind.InvalidArgument)]
+    [InlineData("{\"defaultAction\":\"SCMP_ACT_LOG\",\"defaultAction\":\"SCMP_ACT_LOG\"}", "DuplicateSeccompProfileKey", ErrorKind.InvalidArgument)]
     [InlineData("[]", "InvalidSeccompProfileType", ErrorKind.InvalidType)]
     [InlineData("{\"defaultAction\":5}", "InvalidSeccompProfileType", ErrorKind.InvalidType)]
     [InlineData("{\"defaultAction\":\"SCMP_ACT_LOG\",\"syscalls\":{}}", "InvalidSeccompProfileType", ErrorKind.InvalidType)]

@@ -32,6 +32,20 @@ public class SyscallTablesTests
     [InlineData("mips64", "read", 5000)]
     [InlineData("mips64n32", "execve", 6057)]
     [InlineData("parisc", "read", 3)]
+    // Newer than libseccomp 2.5.x (Linux 6.8 to 6.19), and the architectures it lacked.
+    [InlineData("x86_64", "mseal", 462)]
+    [InlineData("x86_64", "uretprobe", 335)]
+    [InlineData("x86_64", "listmount", 458)]
+    [InlineData("aarch64", "statmount", 457)]
+    [InlineData("aarch64", "file_getattr", 468)]
+    [InlineData("x86_64", "open_tree_attr", 467)]
+    [InlineData("x86_64", "lsm_list_modules", 461)]
+    [InlineData("x32", "setxattrat", 0x40000000 + 463)]
+    [InlineData("mips", "removexattrat", 4000 + 466)]
+    [InlineData("loongarch64", "openat", 56)]
+    [InlineData("m68k", "execve", 11)]
+    [InlineData("sh", "read", 3)]
+    [InlineData("sheb", "read", 3)]
     public void KnownSyscallsHaveTheKernelsNumbers(string architecture, string syscall, long expected)
     {
         Assert.True(SyscallTables.TryGetNumber(architecture, syscall, out var number));
@@ -146,6 +160,10 @@ public class SyscallTablesTests
     [InlineData(0xe0000008u, 6057L, "mipsel64n32")]
     [InlineData(0x0000000fu, 11L, "parisc")]
     [InlineData(0x8000000fu, 11L, "parisc64")]
+    [InlineData(0xc0000102u, 56L, "loongarch64")]
+    [InlineData(0x00000004u, 11L, "m68k")]
+    [InlineData(0x4000002au, 11L, "sh")]
+    [InlineData(0x0000002au, 11L, "sheb")]
     public void AuditArchValuesMapToArchitectures(uint auditArch, long syscall, string expected)
     {
         Assert.True(SyscallTables.TryGetArchitectureFromAudit(auditArch, syscall, out var architecture));
@@ -255,6 +273,26 @@ public class SyscallTablesTests
     }
 
     [Fact]
-    public void SourceNamesTheLibseccompRelease() =>
-        Assert.Matches(@"^libseccomp \d+\.\d+", SyscallTables.Source);
+    public void SourceNamesTheLibseccompTableAndItsKernel() =>
+        Assert.Matches(@"^libseccomp syscalls\.csv \(v\d+\.\d+", SyscallTables.Source);
+
+    [Fact]
+    public void ResolvedSyscallsCarryTheTablesKernelVersion()
+    {
+        // The vendored csv records no kernel version yet (every _kver cell is SCMP_KV_UNDEF), so none is invented;
+        // the entry returned by name, by number and in the listing is the same one.
+        var byName = SyscallTables.GetSyscall("x86_64", "mseal");
+        Assert.Equal(new SyscallInfo("x86_64", "mseal", 462, null), byName);
+        Assert.Same(byName, SyscallTables.GetSyscall("x86_64", 462));
+        Assert.Contains(byName, SyscallTables.GetSyscalls("x86_64"));
+        Assert.All(SyscallTables.Architectures, a => Assert.All(SyscallTables.GetSyscalls(a.Name), s => Assert.Null(s.KernelVersion)));
+    }
+
+    [Fact]
+    public void OnlyThe32BitParisc_llseekRemains()
+    {
+        // libseccomp followed the kernel (da3680f564bd): _llseek is 32-bit parisc only.
+        Assert.True(SyscallTables.TryGetNumber("parisc", "_llseek", out _));
+        Assert.False(SyscallTables.TryGetNumber("parisc64", "_llseek", out _));
+    }
 }
