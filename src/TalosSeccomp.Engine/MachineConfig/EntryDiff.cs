@@ -99,5 +99,5 @@ internal static class EntryDiff
     }
 
     private static string[] Lines(IReadOnlyList<SeccompProfileEntry> entries) =>
-        entries.Count == 0 ? Array.Empty<string>() : MachineConfigSeccompEditor.RenderEntries(entries, 0, 2, "\n").TrimEnd('\n').Split('\n');
+        entries.Count == 0 ? Array.Empty<string>() : MachineConfigSeccompEditor.RenderEntries(entries, 0, 2, "\n", forDisplay: true).TrimEnd('\n').Split('\n');
 }

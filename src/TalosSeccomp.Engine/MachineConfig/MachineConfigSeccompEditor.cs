@@ -334,13 +334,14 @@ public static class MachineConfigSeccompEditor
     /// breaks
     /// as complex keys it cannot indent), the value is written as JSON instead, which is valid YAML flow style.
     /// </summary>
-    internal static string RenderEntries(IEnumerable<SeccompProfileEntry> entries, int dashColumn, int itemOffset, string newLine)
+    /// <param name="forDisplay">Only for showing (the <c>-WhatIf</c> diff): skip the read-back, which costs a parse of each entry.</param>
+    internal static string RenderEntries(IEnumerable<SeccompProfileEntry> entries, int dashColumn, int itemOffset, string newLine, bool forDisplay = false)
     {
         var sb = new StringBuilder();
         foreach (var entry in entries)
         {
             var text = RenderBlockEntry(entry, dashColumn, itemOffset);
-            if (!ReadsBackAs(text, entry))
+            if (!forDisplay && !ReadsBackAs(text, entry))
             {
                 text = RenderFlowEntry(entry, dashColumn, itemOffset);
                 if (!ReadsBackAs(text, entry))

@@ -17,6 +17,9 @@ public sealed record TalosCallContext(string Method, string? Node, string Endpoi
     /// <summary>The node as named in messages: the address, or "the endpoint's node (host:port)".</summary>
     public string NodeDisplay => Node ?? $"the node behind {Endpoint}";
 
+    /// <summary>The node as a sentence starts with it: a node's name keeps its spelling, the description is capitalised.</summary>
+    public string NodeSubject => Node ?? $"The node behind {Endpoint}";
+
     /// <summary>The short method name, e.g. <c>Version</c>.</summary>
     public string ShortMethod => Method[(Method.LastIndexOf('/') + 1)..];
 }
@@ -82,12 +85,12 @@ public static partial class TalosErrorMapper
         var (errorId, kind, classification, message) = rpc.StatusCode switch
         {
             StatusCode.Unavailable => (ErrorIds.TalosNodeUnreachable, ErrorKind.ConnectionError, ErrorClass.Transient,
-                $"{context.NodeDisplay} is unreachable through {context.Endpoint}: {said}"),
+                $"{context.NodeSubject} is unreachable through {context.Endpoint}: {said}"),
             StatusCode.PermissionDenied => (ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied, ErrorClass.PermissionDenied, PermissionMessage(context, said)),
             StatusCode.Unauthenticated => (ErrorIds.TalosPermissionDenied, ErrorKind.PermissionDenied, ErrorClass.PermissionDenied,
-                $"{context.NodeDisplay} did not accept the client's identity for {context.ShortMethod}: {said}"),
+                $"{context.NodeSubject} did not accept the client's identity for {context.ShortMethod}: {said}"),
             StatusCode.DeadlineExceeded => (ErrorIds.TalosTimeout, ErrorKind.OperationTimeout, ErrorClass.Transient,
-                $"{context.NodeDisplay} did not complete {context.ShortMethod}" +
+                $"{context.NodeSubject} did not complete {context.ShortMethod}" +
                 (context.Timeout is { } t ? $" within {t.TotalSeconds:0.###} s" : string.Empty) + " (raise -TimeoutSec if the node is slow)."),
             StatusCode.InvalidArgument => Refused(ErrorIds.TalosInvalidArgument, ErrorKind.InvalidArgument, ErrorClass.Rejected),
             StatusCode.FailedPrecondition => Refused(ErrorIds.TalosFailedPrecondition, ErrorKind.InvalidOperation, ErrorClass.Rejected),
@@ -103,7 +106,7 @@ public static partial class TalosErrorMapper
         return new TalosSeccompException(errorId, kind, message, target, exception) { Classification = classification, GrpcStatus = rpc.StatusCode };
 
         (string, ErrorKind, ErrorClass, string) Refused(string id, ErrorKind errorKind, ErrorClass errorClass) =>
-            (id, errorKind, errorClass, $"{context.NodeDisplay} refused {context.ShortMethod}: {said}");
+            (id, errorKind, errorClass, $"{context.NodeSubject} refused {context.ShortMethod}: {said}");
     }
 
     /// <summary>
@@ -122,17 +125,18 @@ public static partial class TalosErrorMapper
     /// </summary>
     private static (string, ErrorKind, ErrorClass, string) Unclassified(RpcException rpc, TalosCallContext context, string said)
     {
-        var node = context.NodeDisplay;
+        var node = context.NodeSubject;
         if (rpc.Status.DebugException is not null)
         {
             // Raised in this process (the HTTP/2 request failed), not an answer of the node.
             return (ErrorIds.TalosTransportFailed, ErrorKind.ConnectionError, ErrorClass.Transient,
-                $"The {context.ShortMethod} call to {node} through {context.Endpoint} failed before the node answered: {said}. Check that the endpoint is a Talos API (port 50000) and reachable.");
+                $"The {context.ShortMethod} call to {context.NodeDisplay} through {context.Endpoint} failed before the node answered: {said}. Check that the endpoint is a Talos API (port 50000) and reachable.");
         }
 
         return rpc.StatusCode switch
         {
-            StatusCode.Unknown => (ErrorIds.TalosNodeRefused, ErrorKind.InvalidOperation, ErrorClass.Rejected,
+            // Go's code for any error without one, a broken backend stream (EOF) among them: a retry may help.
+            StatusCode.Unknown => (ErrorIds.TalosNodeRefused, ErrorKind.InvalidOperation, ErrorClass.Transient,
                 $"{node} refused {context.ShortMethod}: {said}"),
             StatusCode.ResourceExhausted => (ErrorIds.TalosResourceExhausted, ErrorKind.LimitsExceeded, ErrorClass.Rejected,
                 $"{node} refused {context.ShortMethod} for exceeding a limit: {said}"),
@@ -169,8 +173,8 @@ public static partial class TalosErrorMapper
         var what = context.ResourceType is null ? context.ShortMethod : $"{context.ShortMethod} of {context.ResourceType}";
         var lacksRole = !context.Roles.Intersect(allowed, StringComparer.Ordinal).Any();
         return lacksRole
-            ? $"{context.NodeDisplay} refused {what}: the client certificate has {has}, and {what} needs {string.Join(" or ", allowed)} (node said: {said})."
-            : $"{context.NodeDisplay} refused {what}: {said} (the client certificate has {has}).";
+            ? $"{context.NodeSubject} refused {what}: the client certificate has {has}, and {what} needs {string.Join(" or ", allowed)} (node said: {said})."
+            : $"{context.NodeSubject} refused {what}: {said} (the client certificate has {has}).";
     }
 
     private static T? Find<T>(Exception? exception) where T : Exception

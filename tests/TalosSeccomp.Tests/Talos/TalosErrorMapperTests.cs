@@ -97,6 +97,16 @@ public sealed class TalosErrorMapperTests
     }
 
     [Theory]
+    [InlineData(StatusCode.Unavailable, "nX is unreachable")]
+    [InlineData(StatusCode.DeadlineExceeded, "nX did not complete Version")]
+    [InlineData(StatusCode.NotFound, "nX refused Version")]
+    public void NodeNamesKeepTheirSpelling(StatusCode code, string expected)
+    {
+        var mapped = TalosErrorMapper.Map(new RpcException(new Status(code, "x")), Version with { Node = "nX" });
+        Assert.StartsWith(expected, mapped.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(StatusCode.Unavailable, "x", ErrorClass.Transient)]
     [InlineData(StatusCode.DeadlineExceeded, "x", ErrorClass.Transient)]
     [InlineData(StatusCode.Internal, "x", ErrorClass.Transient)]
