@@ -22,7 +22,7 @@ internal static class LargeProfileReplace
         var value = Value(names);
         var before = Process.GetCurrentProcess().PeakWorkingSet64;
         var watch = Stopwatch.StartNew();
-        var edit = SeccompProfilePatch.Set(config, "big.json", value);
+        var edit = MachineConfigSeccompEditor.Set(config, "big.json", value);
         watch.Stop();
         if (!edit.Changed)
         {

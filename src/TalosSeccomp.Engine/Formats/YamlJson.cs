@@ -237,7 +237,7 @@ public static class YamlJson
     internal static void EmitString(IEmitter emitter, string text)
     {
         // YAML cannot carry a lone surrogate (YamlDotNet throws); the node's JSON rendering of it is U+FFFD too.
-        text = Profiles.GoJson.ReplaceLoneSurrogates(text);
+        text = GoJson.ReplaceLoneSurrogates(text);
         emitter.Emit(new Scalar(null, null, text, YamlScalarResolver.StyleForString(text), true, true));
     }
 

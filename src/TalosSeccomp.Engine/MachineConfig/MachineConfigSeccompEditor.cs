@@ -327,13 +327,14 @@ public static class MachineConfigSeccompEditor
         Math.Max(TextLines.LineEndAfter(text, pair.Key.End), EndOfValueLine(text, pair.Value));
 
     /// <summary>
-    /// Renders entries as a block list with YamlDotNet: the dash at <paramref name="dashColumn"/>, item content
-    /// <paramref name="itemOffset"/> columns after it (nested levels use the same step), lines ending in <paramref
-    /// name="newLine"/>.
-    /// Each rendered entry is read back first; if YAML would read it differently (YamlDotNet writes keys with line
-    /// breaks
-    /// as complex keys it cannot indent), the value is written as JSON instead, which is valid YAML flow style.
+    /// Renders entries as a block list with YamlDotNet. Each rendered entry is read back first; if YAML would read it
+    /// differently (YamlDotNet writes keys with line breaks as complex keys it cannot indent), the value is written as
+    /// JSON instead, which is valid YAML flow style.
     /// </summary>
+    /// <param name="entries">The entries, in order.</param>
+    /// <param name="dashColumn">The column of each entry's dash.</param>
+    /// <param name="itemOffset">How many columns after the dash the item content starts (nested levels use the same step).</param>
+    /// <param name="newLine">The line ending to write.</param>
     /// <param name="forDisplay">Only for showing (the <c>-WhatIf</c> diff): skip the read-back, which costs a parse of each entry.</param>
     internal static string RenderEntries(IEnumerable<SeccompProfileEntry> entries, int dashColumn, int itemOffset, string newLine, bool forDisplay = false)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Profiles;
 

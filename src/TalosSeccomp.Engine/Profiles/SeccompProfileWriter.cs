@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.Profiles;
 

@@ -518,7 +518,7 @@ public class SeccompAuditParserTests
     [InlineData("code=kill", 0x00000000u, SeccompAuditAction.KillThread)]
     [InlineData("code=trap", 0x00030000u, SeccompAuditAction.Trap)]
     [InlineData("code=errno", 0x00050000u, SeccompAuditAction.Errno)]
-    [InlineData("code=user-notify", 0x7fc00000u, SeccompAuditAction.UserNotif)]
+    [InlineData("code=user-notify", 0x7fc00000u, SeccompAuditAction.Notify)]
     [InlineData("code=trace", 0x7ff00000u, SeccompAuditAction.Trace)]
     [InlineData("code=allow", 0x7fff0000u, SeccompAuditAction.Allow)]
     [InlineData("code=unknown-seccomp-code(0x12340000)", 0x12340000u, SeccompAuditAction.Unknown)]

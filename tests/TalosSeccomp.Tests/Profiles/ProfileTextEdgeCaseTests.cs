@@ -1,5 +1,6 @@
 using System.Text;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Formats;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Profiles;
 using Xunit;
@@ -62,7 +63,7 @@ public class ProfileTextEdgeCaseTests
         Assert.Contains("\"re\ufffdad\"", indented);
         Assert.Equal(profile.ToNodeJson(), SeccompProfile.Parse(indented).ToNodeJson());
         // ConvertTo-TalosConfigPatch
-        var patch = SeccompConfigPatch.Render([("x.json", profile.ToJsonNode())]);
+        var patch = TalosConfigPatchRenderer.Render([("x.json", profile.ToJsonNode())]);
         Assert.Contains("re\ufffdad", patch);
         Assert.Contains("comment: \"\ufffd\"", patch);
     }
@@ -80,7 +81,7 @@ public class ProfileTextEdgeCaseTests
             "{\"architectures\":[\"SCMP_ARCH_X86_64\ufffd\"],\"defaultAction\":\"SCMP_ACT_LOG\",\"listenerPath\":\"/run/\ufffd.sock\",\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\",\"names\":[\"\ufffdx\"]}]}",
             profile.ToNodeJson());
         Assert.Equal(["\ufffdx"], SeccompProfile.ParseLenient(profile.ToIndentedJson()).Syscalls[0].Names);
-        Assert.Contains("- \"\ufffdx\"", SeccompConfigPatch.Render([("x.json", profile.ToJsonNode())]));
+        Assert.Contains("- \"\ufffdx\"", TalosConfigPatchRenderer.Render([("x.json", profile.ToJsonNode())]));
         // The profile object itself is left as the caller set it.
         Assert.Equal("\ud800x", profile.Syscalls[0].Names[0]);
     }
