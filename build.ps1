@@ -53,7 +53,8 @@ function Invoke-Build {
     foreach ($name in 'TalosSeccomp.dll', 'TalosSeccomp.xml') {
         Copy-Item (Join-Path $cmdletBin $name) $ModuleOut
     }
-    Copy-Item (Join-Path $Root 'TalosSeccomp.psd1') $ModuleOut
+    # The licence travels with the module: the manifest's LicenseUri points at this file in the repository.
+    Copy-Item (Join-Path $Root 'TalosSeccomp.psd1'), (Join-Path $Root 'LICENSE') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
 
     # MAML help is generated from the cmdlets' own metadata and XML doc comments (platyPS is not available).

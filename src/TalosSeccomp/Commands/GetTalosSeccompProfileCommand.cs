@@ -26,7 +26,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-TalosSeccompProfile -Node 10.5.0.3 -Name audit.json | ConvertTo-SeccompSecurityContext</code>
 /// <para>Writes the pod securityContext that uses the profile: type Localhost, localhostProfile profiles/audit.json.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "TalosSeccompProfile")]
+[Cmdlet(VerbsCommon.Get, "TalosSeccompProfile", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(TalosSeccompProfile))]
 public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
 {

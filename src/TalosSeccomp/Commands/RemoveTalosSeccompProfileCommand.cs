@@ -22,7 +22,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-TalosNode | Remove-TalosSeccompProfile -Name '*.tmp.json' -Wait -Confirm:$false</code>
 /// <para>Removes every profile ending in .tmp.json from the nodes of the current context, without prompting, and waits until the nodes' resources are gone.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Remove, "TalosSeccompProfile", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Remove, "TalosSeccompProfile", SupportsShouldProcess = true, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfileChange))]
 public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentCommandBase
 {
