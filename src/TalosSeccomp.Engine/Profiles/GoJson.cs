@@ -95,13 +95,13 @@ public static class GoJson
                 builder.Append(']');
                 break;
             case JsonValue value:
-                switch (value.GetValueKind())
+                switch (MachineConfig.JsonText.KindOf(value))
                 {
                     case JsonValueKind.String:
                         WriteString(builder, value.GetValue<string>());
                         break;
                     case JsonValueKind.Number:
-                        builder.Append(FormatNumber(value.ToJsonString()));
+                        builder.Append(FormatNumber(MachineConfig.JsonText.NumberOf(value)));
                         break;
                     case JsonValueKind.True:
                         builder.Append("true");
