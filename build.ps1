@@ -122,13 +122,14 @@ function Invoke-Net8Tests([string] $Results) {
     # TalosSeccompTestRuntime retargets the test projects to net8.0 and keeps their obj/bin under out/net8.0/
     # (Directory.Build.props), apart from the normal build.
     Invoke-Dotnet publish (Join-Path $Root 'tests/TalosSeccomp.Tests/TalosSeccomp.Tests.csproj') -c $Configuration `
-        '-p:TalosSeccompTestRuntime=net8.0' -r ([Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --self-contained -o $publish -nologo -v q /clp:ErrorsOnly
+        '-p:TalosSeccompTestRuntime=net8.0' -r ([Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --self-contained -o $publish -nologo -v q /clp:ErrorsOnly | Out-Host
     # The published runtime is what the tests run on; make sure it is .NET 8 and not the SDK's own.
     $runtime = [Diagnostics.FileVersionInfo]::GetVersionInfo((Join-Path $publish 'System.Private.CoreLib.dll')).ProductVersion -replace '[+-].*$', ''
     if (-not $runtime.StartsWith('8.')) { throw "The .NET 8 test publish carries runtime $runtime." }
     $trx = Join-Path $Results 'xunit-net8.0.trx'
-    & dotnet test (Join-Path $publish 'TalosSeccomp.Tests.dll') -nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' --results-directory $Results
+    # Out-Host: dotnet's output must not become this function's result.
+    & dotnet test (Join-Path $publish 'TalosSeccomp.Tests.dll') `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' --results-directory $Results | Out-Host
     [pscustomobject]@{ Runtime = $runtime; Counts = Read-TrxCounts $trx }
 }
 
