@@ -34,7 +34,31 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Talos', 'TalosLinux', 'Kubernetes', 'seccomp', 'security', 'audit', 'gRPC', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            # PSIncludes_Cmdlet and one PSCommand_<name> per CmdletsToExport entry (as PowerShellGet's Publish-Module
+            # wrote them) are what Find-PSResource -CommandName and Find-Command search; Contract.Tests.ps1 keeps
+            # them equal to CmdletsToExport.
+            Tags         = @(
+                'Talos', 'TalosLinux', 'Kubernetes', 'seccomp', 'security', 'audit', 'gRPC', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS'
+                'PSIncludes_Cmdlet'
+                'PSCommand_New-SeccompProfile'
+                'PSCommand_New-SeccompRule'
+                'PSCommand_Import-SeccompProfile'
+                'PSCommand_Export-SeccompProfile'
+                'PSCommand_ConvertTo-SeccompJson'
+                'PSCommand_Test-SeccompProfile'
+                'PSCommand_Compare-SeccompProfile'
+                'PSCommand_Merge-SeccompProfile'
+                'PSCommand_Resolve-SeccompSyscall'
+                'PSCommand_ConvertTo-TalosConfigPatch'
+                'PSCommand_ConvertTo-SeccompSecurityContext'
+                'PSCommand_Get-TalosNode'
+                'PSCommand_Get-TalosVersion'
+                'PSCommand_Get-TalosSeccompProfile'
+                'PSCommand_Set-TalosSeccompProfile'
+                'PSCommand_Remove-TalosSeccompProfile'
+                'PSCommand_Watch-TalosAudit'
+                'PSCommand_ConvertFrom-SeccompAuditRecord'
+            )
             ProjectUri   = 'https://github.com/talosseccomp/TalosSeccomp'
             LicenseUri   = 'https://github.com/talosseccomp/TalosSeccomp/blob/main/LICENSE'
             ReleaseNotes = 'First release: offline seccomp profile authoring and validation, Talos API client with Ed25519 mutual TLS, profile deployment to nodes, and live seccomp audit with least-privilege profile recording.'

@@ -5,8 +5,9 @@
 .DESCRIPTION
     Build    compiles the solution and lays out the module in out/TalosSeccomp (cmdlets at the root, the
              engine and its dependencies in Dependencies/, format views, type data and generated MAML help).
-    Test     Build, then every xunit test and every Pester test; the last line printed is
-             "N passed, N failed" summed over both suites, and the exit code is non-zero on any failure.
+    Test     Build, then every xunit test (on .NET 10, and again on .NET 8 from a self-contained linux-x64
+             publish: Azure Automation's PowerShell 7.4 runs on .NET 8) and every Pester test; the last line printed
+             is "N passed, N failed, N skipped" summed over all runs, and the exit code is non-zero on any failure.
     Package  Build, then out/TalosSeccomp.<version>.nupkg (PowerShell Gallery) and out/TalosSeccomp.zip
              (Azure Automation: module folder at the zip root).
     Bench    Build, then the benchmarks (BenchmarkDotNet and scripted timings); figures are printed.
@@ -53,7 +54,8 @@ function Invoke-Build {
     foreach ($name in 'TalosSeccomp.dll', 'TalosSeccomp.xml') {
         Copy-Item (Join-Path $cmdletBin $name) $ModuleOut
     }
-    Copy-Item (Join-Path $Root 'TalosSeccomp.psd1') $ModuleOut
+    # The licence travels with the module: the manifest's LicenseUri points at this file in the repository.
+    Copy-Item (Join-Path $Root 'TalosSeccomp.psd1'), (Join-Path $Root 'LICENSE') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
 
     # MAML help is generated from the cmdlets' own metadata and XML doc comments (platyPS is not available).
@@ -92,20 +94,43 @@ function Invoke-Tests {
         --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results
     $xunit = Read-TrxCounts $trx
 
+    # xunit again on .NET 8, the runtime of Azure Automation's PowerShell 7.4: the same suite, published
+    # self-contained for this machine's RID from NuGet's .NET 8 runtime packs (no .NET 8 SDK or runtime needed).
+    $net8 = Invoke-Net8Tests $results
+    $xunit8 = $net8.Counts
+
     # Pester: the module as users see it, in a fresh pwsh so the built DLLs are not held by this process.
     $pesterJson = Join-Path $results 'pester.json'
     $runner = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
     & (Get-PwshPath) -NoProfile -NonInteractive -File $runner -PesterPath (Get-PesterPath) -ModulePath $ModuleOut -ResultPath $pesterJson
     $pester = if (Test-Path $pesterJson) { Get-Content $pesterJson -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    $skipped = $xunit.Skipped + $pester.Skipped
+    $passed = $xunit.Passed + $xunit8.Passed + $pester.Passed
+    $failed = $xunit.Failed + $xunit8.Failed + $pester.Failed
+    $skipped = $xunit.Skipped + $xunit8.Skipped + $pester.Skipped
     Write-Host ("xunit:  {0} passed, {1} failed, {2} skipped" -f $xunit.Passed, $xunit.Failed, $xunit.Skipped)
+    Write-Host ("xunit on .NET {3}:  {0} passed, {1} failed, {2} skipped" -f $xunit8.Passed, $xunit8.Failed, $xunit8.Skipped, $net8.Runtime)
     Write-Host ("pester: {0} passed, {1} failed, {2} skipped" -f $pester.Passed, $pester.Failed, $pester.Skipped)
     # The closing line CI reads: the totals over every suite.
     Write-Host ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
     if ($failed -gt 0 -or ($passed -eq 0)) { exit 1 }
+}
+
+function Invoke-Net8Tests([string] $Results) {
+    $publish = Join-Path $Out 'net8.0/tests'
+    if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+    # TalosSeccompTestRuntime retargets the test projects to net8.0 and keeps their obj/bin under out/net8.0/
+    # (Directory.Build.props), apart from the normal build.
+    Invoke-Dotnet publish (Join-Path $Root 'tests/TalosSeccomp.Tests/TalosSeccomp.Tests.csproj') -c $Configuration `
+        '-p:TalosSeccompTestRuntime=net8.0' -r ([Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --self-contained -o $publish -nologo -v q /clp:ErrorsOnly | Out-Host
+    # The published runtime is what the tests run on; make sure it is .NET 8 and not the SDK's own.
+    $runtime = [Diagnostics.FileVersionInfo]::GetVersionInfo((Join-Path $publish 'System.Private.CoreLib.dll')).ProductVersion -replace '[+-].*$', ''
+    if (-not $runtime.StartsWith('8.')) { throw "The .NET 8 test publish carries runtime $runtime." }
+    $trx = Join-Path $Results 'xunit-net8.0.trx'
+    # Out-Host: dotnet's output must not become this function's result.
+    & dotnet test (Join-Path $publish 'TalosSeccomp.Tests.dll') `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' --results-directory $Results | Out-Host
+    [pscustomobject]@{ Runtime = $runtime; Counts = Read-TrxCounts $trx }
 }
 
 function Read-TrxCounts([string] $Path) {

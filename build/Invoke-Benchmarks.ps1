@@ -9,7 +9,9 @@
        Goal: importing adds under 150 ms.
     2. bench/TalosSeccomp.Benchmarks (BenchmarkDotNet), when present: every benchmark, Release, short job.
     3. bench/*.bench.ps1, each in a fresh pwsh (given -ModulePath and -Configuration when it declares them); each
-       prints its own figures.
+       prints its own figures (firstcall.bench.ps1: the first Get-TalosVersion of a fresh process, and a later
+       invocation against the engine call under it).
+    4. The sizes of the Gallery .nupkg and the Azure Automation .zip. Goal: under 100 MB each.
     Figures are summarised at the end. Timings depend on the machine and its load: compare runs on one machine.
 .EXAMPLE
     ./build.ps1 -Task Bench
@@ -134,6 +136,21 @@ foreach ($script in Get-ChildItem (Join-Path $Root 'bench') -Filter '*.bench.ps1
     $Summary.Add($script.Name)
     $output | Where-Object { $_.Trim() } | ForEach-Object { $Summary.Add("  $_") }
 }
+
+#endregion
+
+#region 4. Package sizes
+
+# Goal: both packages stay under 100 MB (Azure Automation's module limit; New-ModulePackage.ps1 enforces it).
+$packageOut = Join-Path $Root 'out/bench/packages'
+if (Test-Path $packageOut) { Remove-Item $packageOut -Recurse -Force }
+& $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build/New-ModulePackage.ps1') -ModulePath $ModulePath -OutputPath $packageOut | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "New-ModulePackage.ps1 failed with exit code $LASTEXITCODE" }
+$Summary.Add('Package sizes (goal < 100 MB each)')
+foreach ($package in Get-ChildItem $packageOut -File | Sort-Object Name) {
+    $Summary.Add(('  {0,-40} {1,7:N2} MB' -f $package.Name, ($package.Length / 1MB)))
+}
+$Summary.Add(('  {0,-40} {1,7:N2} MB' -f 'module folder (unpacked)', ((Get-ChildItem $ModulePath -Recurse -File | Measure-Object Length -Sum).Sum / 1MB)))
 
 #endregion
 

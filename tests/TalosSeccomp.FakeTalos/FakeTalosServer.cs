@@ -24,7 +24,7 @@ public sealed class FakeTalosServer : IAsyncDisposable
     private readonly object nodesGate = new();
 
     // Copy-on-write, in the order nodes were added, so readers (every call) never lock.
-    private volatile IReadOnlyDictionary<string, FakeNode> nodes = new ReadOnlyDictionary<string, FakeNode>(new OrderedDictionary<string, FakeNode>(StringComparer.Ordinal));
+    private volatile NodeTable nodes = NodeTable.Empty;
     private readonly FakeTalosOptions options;
     private WebApplication? app;
     private HostKernelLogForwarder? kernelLogForwarder;
@@ -99,14 +99,14 @@ public sealed class FakeTalosServer : IAsyncDisposable
             var isFirst = nodes.Count == 0;
             var name = hostname ?? (isFirst ? "talos-fake-cp-1" : $"talos-fake-worker-{nodes.Count}");
             var node = new FakeNode(address, name, Pki, options.TalosVersion, isFirst);
-            var updated = new OrderedDictionary<string, FakeNode>(nodes, StringComparer.Ordinal) { [address] = node };
+            var updated = nodes.With(node);
             foreach (var member in updated.Values)
             {
                 member.PutMember(node);
                 node.PutMember(member);
             }
 
-            nodes = new ReadOnlyDictionary<string, FakeNode>(updated);
+            nodes = updated;
             return node;
         }
     }
@@ -227,4 +227,42 @@ public sealed class FakeTalosServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Port = new Uri(address).Port;
     }
+}
+
+/// <summary>
+/// An immutable address-to-node table that enumerates in the order nodes were added. (OrderedDictionary&lt;,&gt; is
+/// .NET 9+; the xunit suite also runs on .NET 8.)
+/// </summary>
+internal sealed class NodeTable : IReadOnlyDictionary<string, FakeNode>
+{
+    private readonly FakeNode[] inOrder;
+    private readonly Dictionary<string, FakeNode> byAddress;
+
+    private NodeTable(FakeNode[] inOrder)
+    {
+        this.inOrder = inOrder;
+        byAddress = inOrder.ToDictionary(node => node.Address, StringComparer.Ordinal);
+    }
+
+    public static NodeTable Empty { get; } = new([]);
+
+    /// <summary>A copy with <paramref name="node"/> added last.</summary>
+    public NodeTable With(FakeNode node) => new([.. inOrder, node]);
+
+    public FakeNode this[string key] => byAddress[key];
+
+    public IEnumerable<string> Keys => inOrder.Select(node => node.Address);
+
+    public IEnumerable<FakeNode> Values => inOrder;
+
+    public int Count => inOrder.Length;
+
+    public bool ContainsKey(string key) => byAddress.ContainsKey(key);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out FakeNode value) => byAddress.TryGetValue(key, out value);
+
+    public IEnumerator<KeyValuePair<string, FakeNode>> GetEnumerator() =>
+        inOrder.Select(node => KeyValuePair.Create(node.Address, node)).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -67,6 +67,13 @@ Describe 'The manifest' {
         $unlisted = @($declared | Where-Object { $_ -notin $Manifest.CmdletsToExport })
         $unlisted | Should -BeNullOrEmpty -Because 'a cmdlet missing from CmdletsToExport is invisible to users'
     }
+
+    It 'tags exactly its exported cmdlets as PSCommand_<name>, for Find-PSResource -CommandName' {
+        $tags = @($Manifest.PrivateData.PSData.Tags)
+        $tags | Should -Contain 'PSIncludes_Cmdlet'
+        $tagged = @($tags | Where-Object { $_ -like 'PSCommand_*' } | ForEach-Object { $_.Substring('PSCommand_'.Length) })
+        ($tagged | Sort-Object) | Should -Be ($Manifest.CmdletsToExport | Sort-Object)
+    }
 }
 
 Describe '<Name>' -ForEach $ListedCmdlets {
@@ -98,6 +105,13 @@ Describe '<Name>' -ForEach $ListedCmdlets {
         # Without MAML, Get-Help makes the synopsis up from the syntax.
         $Help.Synopsis | Should -Not -BeNullOrEmpty
         $Help.Synopsis.Trim() | Should -Not -BeLike "$Name *"
+    }
+
+    It 'has online help on the project site (Get-Help -Online)' {
+        if ($Skip) { Set-ItResult -Skipped -Because "$Name does not exist" }
+        $Command.HelpUri | Should -BeLike "$($Manifest.PrivateData.PSData.ProjectUri)/*"
+        # The MAML names the same page first, as "Online Version:", which is where Get-Help -Online looks.
+        @($Help.relatedLinks.navigationLink)[0].uri | Should -Be $Command.HelpUri
     }
 
     It 'has a description' {

@@ -46,6 +46,7 @@ Describe 'New-ModulePackage.ps1 on the built module' {
         $entries | Should -Contain 'TalosSeccomp/TalosSeccomp.psd1'
         $entries | Should -Contain 'TalosSeccomp/TalosSeccomp.dll'
         $entries | Should -Contain 'TalosSeccomp/Dependencies/TalosSeccomp.Engine.dll'
+        $entries | Should -Contain 'TalosSeccomp/LICENSE'
         $expected = @(Get-ChildItem $ModulePath -Recurse -File | ForEach-Object { 'TalosSeccomp/' + ([IO.Path]::GetRelativePath($ModulePath, $_.FullName) -replace '\\', '/') })
         $entries | Sort-Object | Should -Be ($expected | Sort-Object)
     }
@@ -71,6 +72,35 @@ Describe 'New-ModulePackage.ps1 on the built module' {
         $contents | Should -Contain 'TalosSeccomp.psd1'
         $contents | Should -Contain 'TalosSeccomp.dll'
         $contents | Should -Contain 'Dependencies/TalosSeccomp.Engine.dll'
+        $contents | Should -Contain 'LICENSE'
+    }
+
+    It 'tags the nuspec so Find-PSResource -CommandName finds every exported cmdlet' {
+        $archive = [System.IO.Compression.ZipFile]::OpenRead($Nupkg)
+        try {
+            $reader = [IO.StreamReader]::new($archive.GetEntry('TalosSeccomp.nuspec').Open())
+            try { [xml] $nuspec = $reader.ReadToEnd() } finally { $reader.Dispose() }
+        }
+        finally { $archive.Dispose() }
+        $tags = @($nuspec.package.metadata.tags -split ' ')
+        $tags | Should -Contain 'PSModule'
+        $tags | Should -Contain 'PSIncludes_Cmdlet'
+        foreach ($cmdlet in $Manifest.CmdletsToExport) { $tags | Should -Contain "PSCommand_$cmdlet" }
+    }
+
+    It 'ships the licence file the manifest''s LicenseUri names' {
+        $psData = $Manifest.PrivateData.PSData
+        $psData.LicenseUri | Should -BeLike "$($psData.ProjectUri)/blob/main/*"
+        $repoFile = Join-Path $RepoRoot ($psData.LicenseUri -replace '^.*/blob/main/', '')
+        $repoFile | Should -Exist
+        $archive = [System.IO.Compression.ZipFile]::OpenRead($Zip)
+        try {
+            $reader = [IO.StreamReader]::new($archive.GetEntry('TalosSeccomp/LICENSE').Open())
+            try { $shipped = $reader.ReadToEnd() } finally { $reader.Dispose() }
+        }
+        finally { $archive.Dispose() }
+        $shipped | Should -BeExactly (Get-Content $repoFile -Raw)
+        $shipped | Should -Match 'MIT License'
     }
 
     It 'contains no native files' {

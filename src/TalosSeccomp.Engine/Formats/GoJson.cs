@@ -203,13 +203,13 @@ public static class GoJson
                 builder.Append(']');
                 break;
             case JsonValue value:
-                switch (value.GetValueKind())
+                switch (Formats.JsonText.KindOf(value))
                 {
                     case JsonValueKind.String:
                         WriteString(builder, value.GetValue<string>());
                         break;
                     case JsonValueKind.Number:
-                        builder.Append(FormatNumber(value.ToJsonString()));
+                        builder.Append(FormatNumber(Formats.JsonText.NumberOf(value)));
                         break;
                     case JsonValueKind.True:
                         builder.Append("true");

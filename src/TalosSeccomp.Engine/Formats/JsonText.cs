@@ -25,15 +25,34 @@ internal static class JsonText
         }
         catch (ArgumentException ex)
         {
-            throw new TalosSeccompException(ErrorIds.InvalidJsonValue, ErrorKind.InvalidArgument, "The profile contains a number JSON cannot hold (NaN or infinity).", null, ex);
+            throw NotRepresentable(ex);
         }
     }
+
+    /// <summary>
+    /// The JSON kind of <paramref name="node"/> (Null for null). A double NaN or infinity is refused with
+    /// InvalidJsonValue: .NET 8's <c>GetValueKind</c> throws ArgumentException for it (.NET 9+ says Number).
+    /// </summary>
+    public static JsonValueKind KindOf(JsonNode? node)
+    {
+        try
+        {
+            return node?.GetValueKind() ?? JsonValueKind.Null;
+        }
+        catch (ArgumentException ex)
+        {
+            throw NotRepresentable(ex);
+        }
+    }
+
+    private static TalosSeccompException NotRepresentable(Exception inner) =>
+        new(ErrorIds.InvalidJsonValue, ErrorKind.InvalidArgument, "The profile contains a number JSON cannot hold (NaN or infinity).", null, inner);
 
     /// <summary>True when <paramref name="a"/> and <paramref name="b"/> are the same JSON value.</summary>
     public static bool SemanticEquals(JsonNode? a, JsonNode? b)
     {
-        var kindA = a?.GetValueKind() ?? JsonValueKind.Null;
-        var kindB = b?.GetValueKind() ?? JsonValueKind.Null;
+        var kindA = KindOf(a);
+        var kindB = KindOf(b);
         if (kindA != kindB)
         {
             return false;

@@ -210,7 +210,7 @@ public static class YamlJson
                 emitter.Emit(new SequenceEnd());
                 break;
             case JsonValue value:
-                switch (value.GetValueKind())
+                switch (JsonText.KindOf(value))
                 {
                     case JsonValueKind.String:
                         EmitString(emitter, JsonText.StringOf(value));

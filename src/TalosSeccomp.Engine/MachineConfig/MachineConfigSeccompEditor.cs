@@ -403,7 +403,7 @@ public static class MachineConfigSeccompEditor
             return documents.Count == 1
                 && documents[0].Root is YSequence { Items.Count: 1 } list
                 && YamlJson.ToJson(list.Items[0], null) is JsonObject { Count: 2 } item
-                && item["name"] is JsonValue nameValue && nameValue.GetValueKind() == System.Text.Json.JsonValueKind.String
+                && item["name"] is JsonValue nameValue && JsonText.KindOf(nameValue) == System.Text.Json.JsonValueKind.String
                 && JsonText.StringOf(nameValue) == entry.Name
                 && JsonText.SemanticEquals(item["value"], entry.Value);
         }

@@ -137,7 +137,7 @@ internal static class SeccompProfileReader
 
     private static string Describe(string? source) => source is null ? "The seccomp profile" : $"Seccomp profile '{source}'";
 
-    private static string KindOf(JsonNode? node) => KindOf(node?.GetValueKind() ?? JsonValueKind.Null);
+    private static string KindOf(JsonNode? node) => node is null ? "null" : KindOf(JsonText.KindOf(node));
 
     private static string KindOf(JsonValueKind kind) => kind switch
     {
@@ -350,19 +350,20 @@ internal static class SeccompProfileReader
             node as JsonArray ?? throw Type(path, "an array", node);
 
         private string String(JsonNode? node, string path) =>
-            node is JsonValue value && value.GetValueKind() == JsonValueKind.String
+            node is JsonValue value && JsonText.KindOf(value) == JsonValueKind.String
                 ? value.GetValue<string>()
                 : throw Type(path, "a string", node);
 
         private ulong UInt64(JsonNode? node, string path)
         {
             // The literal text keeps all 64 bits; going through double would not.
-            if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+            if (node is not JsonValue value || JsonText.KindOf(value) != JsonValueKind.Number)
             {
                 throw Type(path, "an unsigned integer", node);
             }
 
-            var text = value.ToJsonString();
+            // NumberOf refuses NaN and infinity (a double from code) with InvalidJsonValue.
+            var text = JsonText.NumberOf(value);
             return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
                 ? number
                 : throw Field(path, $"is {text}; it must be an integer from 0 to 18446744073709551615");

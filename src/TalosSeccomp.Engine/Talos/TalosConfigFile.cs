@@ -100,8 +100,32 @@ public sealed class TalosConfigFile
                 $"The talosconfig file '{path}' cannot be read: {ex.Message}", path, ex);
         }
 
-        return Parse(text, path);
+        // Every Talos cmdlet invocation loads the talosconfig; parsing it and decoding its credentials cost more
+        // than the call itself. The parsed file is kept per path and reused while the text is the same: comparing
+        // the text is exact, where size and modification time can miss a same-size rewrite within one
+        // timestamp tick.
+        if (ParsedByPath.TryGetValue(path, out var cached) && string.Equals(cached.Text, text, StringComparison.Ordinal))
+        {
+            return cached.File;
+        }
+
+        var file = Parse(text, path);
+        ParsedByPath[path] = (text, file);
+        return file;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Text, TalosConfigFile File)> ParsedByPath = new(StringComparer.Ordinal);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TalosCredentials> _credentials = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The decoded credentials of <paramref name="context"/> (one of this file's), decoded once per file: the file
+    /// is immutable, so its credentials are too. Failures are not kept; they throw again next time.
+    /// </summary>
+    internal TalosCredentials CredentialsOf(TalosContext context) =>
+        Contexts.TryGetValue(context.Name, out var own) && ReferenceEquals(own, context)
+            ? _credentials.GetOrAdd(context.Name, _ => TalosCredentials.FromContext(context, Path))
+            : TalosCredentials.FromContext(context, Path);
 
     /// <summary>Parses talosconfig YAML text.</summary>
     /// <param name="yaml">The file content.</param>

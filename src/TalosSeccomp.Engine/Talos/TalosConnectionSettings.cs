@@ -73,7 +73,7 @@ public sealed class TalosConnectionSettings
         }
 
         var parsed = endpointTexts.Select(TalosEndpoint.Parse).Distinct().ToList();
-        var credentials = TalosCredentials.FromContext(selected, file.Path);
+        var credentials = file.CredentialsOf(selected);
         return new TalosConnectionSettings(file.Path, selected.Name, parsed,
             nodes is { Count: > 0 } ? nodes.ToList() : selected.Nodes, credentials);
     }

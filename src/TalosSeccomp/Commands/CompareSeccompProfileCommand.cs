@@ -23,7 +23,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-TalosSeccompProfile -Node 10.5.0.3 -Name audit.json | Compare-SeccompProfile -ReferenceProfile ./audit.json</code>
 /// <para>Checks whether the profile on a node still matches the local file.</para>
 /// </example>
-[Cmdlet(VerbsData.Compare, "SeccompProfile")]
+[Cmdlet(VerbsData.Compare, "SeccompProfile", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfileDifference))]
 public sealed class CompareSeccompProfileCommand : TalosSeccompCmdlet
 {

@@ -46,7 +46,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-Content ./auditd.log -Raw | ConvertFrom-SeccompAuditRecord -Syscall open*, execve -WarningVariable lost | Format-List</code>
 /// <para>Shows every field of the open and execve records, and collects the parse and loss warnings in $lost.</para>
 /// </example>
-[Cmdlet(VerbsData.ConvertFrom, "SeccompAuditRecord")]
+[Cmdlet(VerbsData.ConvertFrom, "SeccompAuditRecord", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompAuditEvent))]
 public sealed class ConvertFromSeccompAuditRecordCommand : TalosSeccompCmdlet
 {

@@ -19,7 +19,7 @@ namespace TalosSeccomp.Commands;
 /// <code>ConvertTo-SeccompJson -Path ./docker-default.json -Indent</code>
 /// <para>Shows a profile file as indented JSON, known keys first.</para>
 /// </example>
-[Cmdlet(VerbsData.ConvertTo, "SeccompJson", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsData.ConvertTo, "SeccompJson", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(string))]
 public sealed class ConvertToSeccompJsonCommand : ProfileSourceCommand
 {

@@ -29,7 +29,7 @@ namespace TalosSeccomp.Commands;
 /// <code>$ctx = ConvertTo-SeccompSecurityContext -LocalhostProfile profiles/app.json -AsObject; $pod.spec.securityContext = $ctx.ToDictionary()</code>
 /// <para>Sets the securityContext of a pod object being built in PowerShell.</para>
 /// </example>
-[Cmdlet(VerbsData.ConvertTo, "SeccompSecurityContext", DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsData.ConvertTo, "SeccompSecurityContext", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(string), typeof(SeccompSecurityContext))]
 public sealed class ConvertToSeccompSecurityContextCommand : TalosSeccompCmdlet
 {

@@ -26,7 +26,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Import-SeccompProfile ./profiles/*.json | ConvertTo-TalosConfigPatch | Set-Content patch.yaml</code>
 /// <para>Writes one patch holding every profile in the folder, each named after its file.</para>
 /// </example>
-[Cmdlet(VerbsData.ConvertTo, "TalosConfigPatch")]
+[Cmdlet(VerbsData.ConvertTo, "TalosConfigPatch", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(string))]
 public sealed class ConvertToTalosConfigPatchCommand : TalosSeccompCmdlet
 {

@@ -23,7 +23,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Import-SeccompProfile ./docker-default.json | Export-SeccompProfile ./docker-default.pretty.json -Indent -NoClobber</code>
 /// <para>Writes an indented copy for review, refusing to overwrite an existing file.</para>
 /// </example>
-[Cmdlet(VerbsData.Export, "SeccompProfile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Export, "SeccompProfile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportSeccompProfileCommand : TalosSeccompCmdlet
 {

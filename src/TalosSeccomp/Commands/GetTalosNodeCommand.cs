@@ -26,7 +26,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-TalosNode -FromCluster -Node 10.5.0.2 | Where-Object MachineType -eq worker</code>
 /// <para>Lists the worker members of the cluster as node 10.5.0.2 sees them.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "TalosNode")]
+[Cmdlet(VerbsCommon.Get, "TalosNode", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(TalosNode))]
 public sealed class GetTalosNodeCommand : TalosNodeCommandBase
 {

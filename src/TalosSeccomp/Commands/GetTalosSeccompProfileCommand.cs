@@ -40,7 +40,7 @@ namespace TalosSeccomp.Commands;
 /// <para>Writes the pod securityContext that uses the profile: type Localhost, localhostProfile
 /// profiles/audit.json.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "TalosSeccompProfile")]
+[Cmdlet(VerbsCommon.Get, "TalosSeccompProfile", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(TalosSeccompProfile))]
 public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
 {

@@ -24,7 +24,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-TalosVersion -Endpoint 192.168.1.10 -Node 192.168.1.11 -TimeoutSec 5 -ErrorAction Stop</code>
 /// <para>Asks one node through an explicit endpoint, failing after five seconds.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "TalosVersion")]
+[Cmdlet(VerbsCommon.Get, "TalosVersion", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(TalosVersionInfo))]
 public sealed class GetTalosVersionCommand : TalosNodeCommandBase
 {

@@ -28,7 +28,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Import-SeccompProfile -Json '{"defaultAction":"SCMP_ACT_LOG"}' -Name audit.json</code>
 /// <para>Parses profile JSON held in a string and names the profile.</para>
 /// </example>
-[Cmdlet(VerbsData.Import, "SeccompProfile", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Import, "SeccompProfile", DefaultParameterSetName = PathSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfile))]
 public sealed class ImportSeccompProfileCommand : TalosSeccompCmdlet
 {

@@ -30,7 +30,7 @@ namespace TalosSeccomp.Commands;
 /// <para>Adds hardening rules to a base profile; where they disagree the stricter rule wins and $conflicts lists the
 /// cases.</para>
 /// </example>
-[Cmdlet(VerbsData.Merge, "SeccompProfile", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsData.Merge, "SeccompProfile", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfile))]
 public sealed class MergeSeccompProfileCommand : ProfileSourceCommand
 {

@@ -49,7 +49,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-Content ./audit.log | ConvertFrom-SeccompAuditRecord | New-SeccompProfile -FromAuditEvent -BaseProfile (Import-SeccompProfile ./base.json) -Verbose</code>
 /// <para>Builds a profile from saved audit lines, merged into base.json, and lists what was seen.</para>
 /// </example>
-[Cmdlet(VerbsCommon.New, "SeccompProfile", DefaultParameterSetName = ManualSet)]
+[Cmdlet(VerbsCommon.New, "SeccompProfile", DefaultParameterSetName = ManualSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfile))]
 public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
 {

@@ -33,7 +33,7 @@ namespace TalosSeccomp.Commands;
 /// <code>New-SeccompRule -Name mkdir, mkdirat -Action Errno -ErrnoRet 13</code>
 /// <para>Makes mkdir and mkdirat fail with EACCES (13) instead of the default EPERM.</para>
 /// </example>
-[Cmdlet(VerbsCommon.New, "SeccompRule")]
+[Cmdlet(VerbsCommon.New, "SeccompRule", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompRule))]
 public sealed class NewSeccompRuleCommand : TalosSeccompCmdlet
 {

@@ -47,7 +47,7 @@ namespace TalosSeccomp.Commands;
 /// <para>Removes every profile ending in .tmp.json from the nodes of the current context, without prompting, and waits
 /// until the nodes' resources are gone.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Remove, "TalosSeccompProfile", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Remove, "TalosSeccompProfile", SupportsShouldProcess = true, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfileChange))]
 public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentCommandBase
 {

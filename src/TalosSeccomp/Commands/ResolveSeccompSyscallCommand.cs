@@ -50,7 +50,7 @@ namespace TalosSeccomp.Commands;
 /// <code>Resolve-SeccompSyscall open -Architecture x86_64, aarch64 -ErrorAction SilentlyContinue</code>
 /// <para>Resolves open where it exists (x86_64) and suppresses the error for aarch64, which only has openat.</para>
 /// </example>
-[Cmdlet(VerbsDiagnostic.Resolve, "SeccompSyscall", DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsDiagnostic.Resolve, "SeccompSyscall", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SyscallInfo))]
 public sealed class ResolveSeccompSyscallCommand : TalosSeccompCmdlet
 {

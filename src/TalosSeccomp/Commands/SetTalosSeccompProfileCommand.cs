@@ -70,7 +70,7 @@ namespace TalosSeccomp.Commands;
 /// <para>Tries the profile on the context's nodes for five minutes (the nodes roll back unless it is applied again),
 /// without prompting, as in a runbook.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Set, "TalosSeccompProfile", SupportsShouldProcess = true, DefaultParameterSetName = ProfileSet)]
+[Cmdlet(VerbsCommon.Set, "TalosSeccompProfile", SupportsShouldProcess = true, DefaultParameterSetName = ProfileSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfileChange))]
 public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentCommandBase
 {

@@ -31,7 +31,7 @@ namespace TalosSeccomp.Commands;
 /// <code>New-SeccompProfile -DefaultAction Errno -AllowSyscall read | Test-SeccompProfile | Where-Object Severity -eq Error</code>
 /// <para>Shows that this allow-list would stop every container from starting (BlocksContainerStart).</para>
 /// </example>
-[Cmdlet(VerbsDiagnostic.Test, "SeccompProfile", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsDiagnostic.Test, "SeccompProfile", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompDiagnostic), typeof(bool))]
 public sealed class TestSeccompProfileCommand : ProfileSourceCommand
 {

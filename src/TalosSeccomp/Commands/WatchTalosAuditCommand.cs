@@ -53,7 +53,7 @@ namespace TalosSeccomp.Commands;
 /// <para>Shows every seccomp record still in the kernel log of a node running without the auditd service, with all
 /// fields, and ends.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Watch, "TalosAudit")]
+[Cmdlet(VerbsCommon.Watch, "TalosAudit", HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompAuditEvent))]
 public sealed class WatchTalosAuditCommand : TalosCommandBase
 {

@@ -229,6 +229,17 @@ public class SeccompProfileJsonTests
         Assert.NotSame(json, profile.ToJsonNode());
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void NumbersJsonCannotHoldAreRefusedOnEveryRuntime(double number)
+    {
+        // .NET 8 (PowerShell 7.4) throws ArgumentException from GetValueKind for these; .NET 10 calls them numbers.
+        var json = new JsonObject { ["defaultAction"] = "SCMP_ACT_ERRNO", ["defaultErrnoRet"] = number };
+        Assert.Equal("InvalidJsonValue", Assert.Throws<TalosSeccompException>(() => SeccompProfile.FromJsonNode(json)).ErrorId);
+        Assert.Equal("InvalidJsonValue", Assert.Throws<TalosSeccompException>(() => GoJson.SerializeToString(json)).ErrorId);
+    }
+
     [Fact]
     public void LargeProfileRoundTripsByteForByte()
     {

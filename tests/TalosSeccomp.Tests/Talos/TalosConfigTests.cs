@@ -142,6 +142,30 @@ public sealed class TalosConfigTests : IClassFixture<FakeTalosFixture>, IDisposa
         Assert.DoesNotContain("key", file.Contexts["fake"].ToString(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void LoadReusesTheParsedFileWhileItsTextIsTheSame()
+    {
+        var path = Path.Combine(_directory, "cached");
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.7]"));
+        var first = TalosConfigFile.Load(path);
+        var settings = TalosConnectionSettings.FromContext(first);
+
+        Assert.Same(first, TalosConfigFile.Load(path));
+        Assert.Same(settings.Credentials, TalosConnectionSettings.FromContext(TalosConfigFile.Load(path)).Credentials);
+
+        // Same size, same instant as far as a timestamp tick goes: still seen.
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.8]"));
+        var rewritten = TalosConfigFile.Load(path);
+        Assert.NotSame(first, rewritten);
+        Assert.Equal("10.5.0.8", TalosConnectionSettings.FromContext(rewritten).Endpoints[0].Host);
+
+        // A broken rewrite is reported, not hidden behind the last good parse; fixing it is seen too.
+        File.WriteAllText(path, Config(key: B64("not a key")));
+        Assert.Equal("TalosConfigBadPem", Assert.Throws<TalosSeccompException>(() => TalosConnectionSettings.FromContext(TalosConfigFile.Load(path))).ErrorId);
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.7]"));
+        Assert.Equal("10.5.0.7", TalosConnectionSettings.FromContext(TalosConfigFile.Load(path)).Endpoints[0].Host);
+    }
+
     [Theory]
     [InlineData("10.5.0.2", "10.5.0.2", 50000)]
     [InlineData("10.5.0.2:6443", "10.5.0.2", 6443)]
