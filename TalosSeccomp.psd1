@@ -28,6 +28,7 @@
         'Remove-TalosSeccompProfile'
         'Watch-TalosAudit'
         'ConvertFrom-SeccompAuditRecord'
+        'ConvertFrom-DockerSeccompProfile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
