@@ -15,19 +15,29 @@ public static class SeccompProfileValidator
     /// <summary>
     /// Syscalls runc needs after it installs the filter when the container has NoNewPrivileges (a pod's
     /// <c>allowPrivilegeEscalation: false</c>): runc then installs the filter just before it execs the
-    /// container's program, so it only needs <c>execve</c> and its Go runtime's <c>futex</c>. Measured with
-    /// <see cref="ContainerStartRuncVersion"/> by removing one syscall at a time from an allow-list profile
-    /// (defaultAction ERRNO) that runs busybox <c>true</c>; tests/pester/ContainerStart.Tests.ps1 repeats the derivation.
+    /// container's program, and still opens the exec FIFO and writes to it (<c>openat</c>, <c>write</c>), closes
+    /// the file descriptors it does not pass on by listing /proc/self/fd (<c>openat</c>, <c>fstatfs</c>,
+    /// <c>getdents64</c>, <c>close</c>) and calls <c>execve</c>; its Go runtime may park a thread at any moment
+    /// (<c>futex</c>; a denied futex fails the start only now and then: "futexwakeup ... returned -1") and handle a
+    /// signal, such as its preemption signal (<c>rt_sigreturn</c>, likewise only now and then).
+    /// Measured with <see cref="ContainerStartRuncVersion"/> by removing one syscall at a time from an allow-list
+    /// profile (defaultAction ERRNO) whose program needs nothing but <c>exit</c>;
+    /// tests/pester/ContainerStart.Tests.ps1 repeats the derivation.
     /// </summary>
-    public static IReadOnlyList<string> ContainerStartSyscallsWithNoNewPrivileges { get; } = ["execve", "futex"];
+    public static IReadOnlyList<string> ContainerStartSyscallsWithNoNewPrivileges { get; } =
+        ["close", "execve", "fstatfs", "futex", "getdents64", "openat", "rt_sigreturn", "write"];
 
     /// <summary>
     /// Syscalls runc needs after it installs the filter without NoNewPrivileges, which is Kubernetes' default:
-    /// runc then installs the filter before it drops capabilities and changes user, so besides
-    /// <see cref="ContainerStartSyscallsWithNoNewPrivileges"/> it calls these itself. Measured like that list.
+    /// runc then installs the filter before it sets up capabilities, user and working directory, so besides
+    /// <see cref="ContainerStartSyscallsWithNoNewPrivileges"/> it calls capget, capset, prctl, setgroups, setgid,
+    /// setuid, geteuid, chdir, getcwd, getppid, fstat, newfstatat and read (/proc/self/status). Measured like that list.
     /// </summary>
     public static IReadOnlyList<string> ContainerStartSyscalls { get; } =
-        ["capget", "capset", "chdir", "execve", "fstat", "futex", "getcwd", "getppid", "newfstatat", "prctl", "setgid", "setgroups", "setuid"];
+    [
+        "capget", "capset", "chdir", "close", "execve", "fstat", "fstatfs", "futex", "getcwd", "getdents64", "geteuid",
+        "getppid", "newfstatat", "openat", "prctl", "read", "rt_sigreturn", "setgid", "setgroups", "setuid", "write",
+    ];
 
     /// <summary>Docker profile keys containerd drops at the top level, with the consequence of dropping each.</summary>
     private static readonly Dictionary<string, (SeccompDiagnosticSeverity Severity, string Consequence)> DockerProfileKeys = new(StringComparer.Ordinal)

@@ -10,7 +10,7 @@ namespace TalosSeccomp.Commands;
 /// <summary>Creates a seccomp profile from a default action and rules, or from recorded seccomp audit events.</summary>
 /// <remarks>
 /// <para>New-SeccompProfile builds the profile object the other cmdlets take: export it with Export-SeccompProfile, check it with Test-SeccompProfile, or deploy it to nodes. Its JSON (ConvertTo-SeccompJson) is exactly what a Talos node writes to /var/lib/kubelet/seccomp/profiles/&lt;name&gt;.</para>
-/// <para>With -FromAuditEvent it records a least-privilege profile: every syscall seen in the piped SeccompAuditEvent objects (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord) is allowed, named from the record's own architecture; the architectures are the ABIs seen; everything else gets -DefaultAction (Errno when omitted). -BaseProfile merges the recording into an existing profile. -Verbose prints what was seen (process, syscall, count). Run the workload under the audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall it makes is logged.</para>
+/// <para>With -FromAuditEvent it records a least-privilege profile: every syscall seen in the piped SeccompAuditEvent objects (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord) is allowed, named from the record's own architecture; the architectures are the ABIs seen; everything else gets -DefaultAction (Errno when omitted). -BaseProfile merges the recording into an existing profile; -BaseProfile RuntimeDefault starts from containerd's RuntimeDefault profile (generated from containerd's contrib/seccomp/seccomp_default.go), so "RuntimeDefault plus what I recorded" is one command. -Verbose prints what was seen (process, syscall, count). Run the workload under the audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall it makes is logged.</para>
 /// <para>-AllowSyscall is a shorthand for one Allow rule (names sorted); rules from -Rule or the pipeline follow it in order. Actions, architectures and flags accept short names (Log, x86_64, Tsync) or the SCMP_*/SECCOMP_* spellings and are stored in the latter.</para>
 /// </remarks>
 /// <example>
@@ -32,6 +32,10 @@ namespace TalosSeccomp.Commands;
 /// <example>
 /// <code>Get-Content ./audit.log | ConvertFrom-SeccompAuditRecord | New-SeccompProfile -FromAuditEvent -BaseProfile (Import-SeccompProfile ./base.json) -Verbose</code>
 /// <para>Builds a profile from saved audit lines, merged into base.json, and lists what was seen.</para>
+/// </example>
+/// <example>
+/// <code>Watch-TalosAudit -Node 10.5.0.3 -Duration 00:05:00 -ProcessName myapp | New-SeccompProfile -FromAuditEvent -BaseProfile RuntimeDefault -Name myapp.json</code>
+/// <para>Builds containerd's RuntimeDefault profile plus every syscall myapp was seen making that RuntimeDefault denies.</para>
 /// </example>
 [Cmdlet(VerbsCommon.New, "SeccompProfile", DefaultParameterSetName = ManualSet)]
 [OutputType(typeof(SeccompProfile))]
@@ -98,8 +102,9 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
     [Alias("InputObject")]
     public SeccompAuditEvent[] AuditEvent { get; set; } = [];
 
-    /// <summary>A profile to merge the recording into: its rules are kept, and every recorded syscall is allowed.</summary>
+    /// <summary>A profile to merge the recording into: its rules are kept, and every recorded syscall is allowed. 'RuntimeDefault' stands for containerd's RuntimeDefault profile (what Talos runs pods under with kubelet's seccompDefault) for amd64 and arm64 nodes and containerd's default capabilities.</summary>
     [Parameter(ParameterSetName = AuditSet)]
+    [BaseProfileTransformation]
     public SeccompProfile? BaseProfile { get; set; }
 
     /// <summary>The name the profile will be deployed under (its file name on the node, e.g. audit.json).</summary>

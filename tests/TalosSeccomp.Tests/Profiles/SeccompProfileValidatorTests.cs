@@ -169,7 +169,7 @@ public class SeccompProfileValidatorTests
         var allowListTooShort = Check("""{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","execve"],"action":"SCMP_ACT_ALLOW"}]}""");
         var blocked = Single(allowListTooShort, SeccompDiagnosticCode.BlocksContainerStart);
         Assert.Equal(SeccompDiagnosticSeverity.Error, blocked.Severity);
-        Assert.Contains("capget, capset, chdir, fstat, futex, getcwd", blocked.Message, StringComparison.Ordinal);
+        Assert.Contains("capget, capset, chdir, close, fstat, fstatfs, futex, getcwd", blocked.Message, StringComparison.Ordinal);
         Assert.Contains("runc 1.1.5", blocked.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("execve,", blocked.Message, StringComparison.Ordinal);
 
@@ -187,22 +187,24 @@ public class SeccompProfileValidatorTests
         static IReadOnlyList<SeccompDiagnostic> Start(string json, bool noNewPrivileges) =>
             SeccompProfileValidator.Validate(SeccompProfile.ParseLenient(json), noNewPrivileges: noNewPrivileges).Where(d => d.Code == SeccompDiagnosticCode.BlocksContainerStart).ToList();
 
-        // Missing only rt_sigprocmask (and exit_group, rt_sigreturn): runs in both modes (measured with runc 1.1.5).
+        // Missing only rt_sigprocmask (and exit_group): runs in both modes (measured with runc 1.1.5).
         var withoutSigprocmask = $$"""{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":[{{StartSyscalls}}],"action":"SCMP_ACT_ALLOW"}]}""";
         Assert.Empty(Start(withoutSigprocmask, noNewPrivileges: false));
         Assert.Empty(Start(withoutSigprocmask, noNewPrivileges: true));
 
-        // With NoNewPrivileges only execve and futex are needed.
-        var nnpOnly = """{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["execve","futex"],"action":"SCMP_ACT_ALLOW"}]}""";
+        // With NoNewPrivileges runc needs fewer: not capget, setuid & co.
+        var nnpOnly = """{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["close","execve","fstatfs","futex","getdents64","openat","rt_sigreturn","write"],"action":"SCMP_ACT_ALLOW"}]}""";
         Assert.Empty(Start(nnpOnly, noNewPrivileges: true));
-        Assert.Contains("without NoNewPrivileges", Assert.Single(Start(nnpOnly, noNewPrivileges: false)).Message, StringComparison.Ordinal);
-        var noFutex = """{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["execve"],"action":"SCMP_ACT_ALLOW"}]}""";
+        var without = Assert.Single(Start(nnpOnly, noNewPrivileges: false)).Message;
+        Assert.Contains("without NoNewPrivileges", without, StringComparison.Ordinal);
+        Assert.Contains("runc needs capget, capset, chdir, fstat, getcwd, geteuid, getppid, newfstatat, prctl, read, setgid, setgroups, setuid after", without, StringComparison.Ordinal);
+        var noFutex = """{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["close","execve","fstatfs","getdents64","openat","rt_sigreturn","write"],"action":"SCMP_ACT_ALLOW"}]}""";
         Assert.Contains("runc needs futex after", Assert.Single(Start(noFutex, noNewPrivileges: true)).Message, StringComparison.Ordinal);
 
         // Kubernetes' fine-grained.json lacks capget, setuid & co.: it only runs with allowPrivilegeEscalation: false.
         var fineGrained = TestData("kubernetes-fine-grained.json");
         var finding = Assert.Single(SeccompProfileValidator.Validate(fineGrained), d => d.Code == SeccompDiagnosticCode.BlocksContainerStart);
-        Assert.Contains("capget, capset, chdir, fstat, getcwd, getppid, newfstatat, prctl, setgid, setgroups, setuid", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("capget, capset, chdir, fstat, getcwd, geteuid, getppid, newfstatat, prctl, setgid, setgroups, setuid", finding.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(SeccompProfileValidator.Validate(fineGrained, noNewPrivileges: true), d => d.Code == SeccompDiagnosticCode.BlocksContainerStart);
     }
 
