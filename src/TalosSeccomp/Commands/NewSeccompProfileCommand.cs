@@ -18,8 +18,8 @@ namespace TalosSeccomp.Commands;
 /// <para>Creates the audit profile from the Talos seccomp guide, which logs every syscall: {"defaultAction":"SCMP_ACT_LOG"}.</para>
 /// </example>
 /// <example>
-/// <code>New-SeccompProfile -DefaultAction Errno -Architecture x86_64, aarch64 -AllowSyscall read, write, execve, exit_group, futex, rt_sigreturn, rt_sigprocmask</code>
-/// <para>Creates an allow-list profile: the listed syscalls run, every other one fails with EPERM.</para>
+/// <code>New-SeccompProfile -DefaultAction Errno -Architecture x86_64, aarch64 -AllowSyscall read, write, openat, close, fstatfs, getdents64, execve, exit_group, futex, rt_sigreturn</code>
+/// <para>Creates an allow-list profile: the listed syscalls run, every other one fails with EPERM. It holds what runc needs for pods with allowPrivilegeEscalation: false (Test-SeccompProfile -NoNewPrivileges passes it).</para>
 /// </example>
 /// <example>
 /// <code>New-SeccompRule -Name ptrace -Action KillProcess | New-SeccompProfile -DefaultAction Allow -Name no-ptrace.json</code>
