@@ -4,6 +4,8 @@
 # syscall is needed when the container no longer starts without it. The container's program is a static
 # probe without libc that only calls exit(0) (built here with gcc), so only runc's needs remain (busybox's own
 # start-up, arch_prctl, brk, mprotect..., would mix in).
+# It also checks, with a second probe, that a profile without architectures kills x86 and x32 processes on x86_64
+# (Test-SeccompProfile's UncoveredAbi).
 # Needs Linux, root, runc and gcc (build/install-prerequisites.sh installs them); skips with the reason otherwise.
 
 BeforeAll {
@@ -31,10 +33,10 @@ BeforeAll {
     $script:RuncVersion = (& runc --version | Select-Object -First 1)
     $script:Runs = 0
 
-    # True when a container with this allow-list (plus exit, the probe's own need) starts and exits 0.
-    function script:Test-Start([string[]] $Allowed, [bool] $NoNewPrivileges) {
+    # Runs the probe under a seccomp section; returns runc's exit code (the container's status), -1 when it hung.
+    function script:Invoke-Probe([hashtable] $Seccomp, [bool] $NoNewPrivileges = $true) {
         $Spec.process.noNewPrivileges = $NoNewPrivileges
-        $Spec.linux.seccomp = @{ defaultAction = 'SCMP_ACT_ERRNO'; architectures = @('SCMP_ARCH_X86_64'); syscalls = @(@{ names = @($Allowed + 'exit'); action = 'SCMP_ACT_ALLOW' }) }
+        $Spec.linux.seccomp = $Seccomp
         $Spec | ConvertTo-Json -Depth 32 | Set-Content (Join-Path $Bundle 'config.json')
         $name = "$Id-$(($script:Runs++))"
         $start = [Diagnostics.ProcessStartInfo]::new('runc', "run --bundle $Bundle $name")
@@ -43,14 +45,21 @@ BeforeAll {
         $process = [Diagnostics.Process]::Start($start)
         try {
             # A denied syscall can leave runc's init waiting; that is a failed start too.
-            $finished = $process.WaitForExit(20000)
-            if (-not $finished) { & runc kill $name KILL 2>&1 | Out-Null; $process.WaitForExit(5000) | Out-Null }
-            $finished -and $process.ExitCode -eq 0
+            if ($process.WaitForExit(20000)) { return $process.ExitCode }
+            & runc kill $name KILL 2>&1 | Out-Null
+            $process.WaitForExit(5000) | Out-Null
+            -1
         }
         finally {
             & runc delete -f $name 2>&1 | Out-Null
             $process.Dispose()
         }
+    }
+
+    # True when a container with this allow-list (plus exit, the probe's own need) starts and exits 0.
+    function script:Test-Start([string[]] $Allowed, [bool] $NoNewPrivileges) {
+        $seccomp = @{ defaultAction = 'SCMP_ACT_ERRNO'; architectures = @('SCMP_ARCH_X86_64'); syscalls = @(@{ names = @($Allowed + 'exit'); action = 'SCMP_ACT_ALLOW' }) }
+        (Invoke-Probe $seccomp $NoNewPrivileges) -eq 0
     }
 
     # The BlocksContainerStart finding of Test-SeccompProfile for an allow-list, or $null.
@@ -100,5 +109,44 @@ Describe 'What runc needs to start a container after its seccomp filter is insta
                 $finding | Should -BeNullOrEmpty -Because "runc starts the container without $syscall"
             }
         }
+    }
+}
+
+Describe 'A profile without architectures on x86_64' {
+    It 'kills x86 and x32 processes, as Test-SeccompProfile''s UncoveredAbi says, and runs them once they are listed' {
+        if ($Missing) { Set-ItResult -Skipped -Because "this test needs $Missing"; return }
+        # int 0x80 getpid (the x86 ABI) with argument "i", an x32 getpid (nr | 0x40000000) otherwise; then exit(0).
+        $asm = Join-Path $Bundle 'abi.S'
+        Set-Content -LiteralPath $asm -Value @'
+.globl _start
+.text
+_start:
+    mov 16(%rsp), %rbx
+    cmpb $'i', (%rbx)
+    jne x32
+    mov $20, %eax
+    int $0x80
+    jmp done
+x32:
+    mov $0x40000027, %rax
+    syscall
+done:
+    mov $60, %rax
+    xor %rdi, %rdi
+    syscall
+'@
+        & gcc -nostdlib -static -o (Join-Path $Bundle 'rootfs/bin/abi') $asm 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+
+        $audit = New-SeccompProfile -DefaultAction Log
+        ($audit | Test-SeccompProfile).Code | Should -Be 'UncoveredAbi'
+        $covered = New-SeccompProfile -DefaultAction Log -Architecture x86_64, x86, x32
+        $covered | Test-SeccompProfile | Should -BeNullOrEmpty
+        foreach ($abi in 'i', 'x') {
+            $Spec.process.args = @('/bin/abi', $abi)
+            (Invoke-Probe ($audit | ConvertTo-SeccompJson | ConvertFrom-Json -AsHashtable)) | Should -Be 159 -Because "SIGSYS kills the $abi process under {""defaultAction"":""SCMP_ACT_LOG""}"
+            (Invoke-Probe ($covered | ConvertTo-SeccompJson | ConvertFrom-Json -AsHashtable)) | Should -Be 0
+        }
+        $Spec.process.args = @('/bin/exit0')
     }
 }
