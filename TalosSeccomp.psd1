@@ -28,6 +28,7 @@
         'Remove-TalosSeccompProfile'
         'Watch-TalosAudit'
         'ConvertFrom-SeccompAuditRecord'
+        'ConvertFrom-DockerSeccompProfile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -58,6 +59,7 @@
                 'PSCommand_Remove-TalosSeccompProfile'
                 'PSCommand_Watch-TalosAudit'
                 'PSCommand_ConvertFrom-SeccompAuditRecord'
+                'PSCommand_ConvertFrom-DockerSeccompProfile'
             )
             ProjectUri   = 'https://github.com/talosseccomp/TalosSeccomp'
             LicenseUri   = 'https://github.com/talosseccomp/TalosSeccomp/blob/main/LICENSE'

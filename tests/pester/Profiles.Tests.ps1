@@ -3,7 +3,9 @@ Describe 'Seccomp profile cmdlets' {
     BeforeAll {
         Import-Module (Join-Path $env:TALOSSECCOMP_MODULE_PATH 'TalosSeccomp.psd1') -Force
         $script:LargeProfile = Join-Path $PSScriptRoot '../TalosSeccomp.Tests/TestData/large-profile.json'
-        $script:StartSyscalls = 'execve', 'exit_group', 'futex', 'rt_sigreturn', 'rt_sigprocmask'
+        $script:StartSyscalls = 'capget', 'capset', 'chdir', 'close', 'execve', 'fstat', 'fstatfs', 'futex', 'getcwd', 'getdents64', 'geteuid',
+            'getppid', 'newfstatat', 'openat', 'prctl', 'read', 'rt_sigreturn', 'setgid', 'setgroups', 'setuid', 'write'
+        $script:TestData = Join-Path $PSScriptRoot '../TalosSeccomp.Tests/TestData'
 
         function Get-ErrorRecord([scriptblock] $Command) {
             try { & $Command; $null } catch { $_ }
@@ -118,7 +120,7 @@ Describe 'Seccomp profile cmdlets' {
         }
 
         It 'checks the deployment name' {
-            (New-SeccompProfile -DefaultAction Log | Test-SeccompProfile -Name 'a/b.json').Code | Should -Be 'UnsafeProfileName'
+            (New-SeccompProfile -DefaultAction Log -Architecture x86_64, x86, x32, aarch64, arm | Test-SeccompProfile -Name 'a/b.json').Code | Should -Be 'UnsafeProfileName'
         }
 
         It 'reports every problem of a file at once' {
@@ -134,6 +136,53 @@ Describe 'Seccomp profile cmdlets' {
             Set-Content -LiteralPath (Join-Path $TestDrive 'junk.json') -Value 'not json'
             Test-SeccompProfile -Path TestDrive:/junk.json -Quiet -ErrorVariable errs | Should -BeFalse
             $errs | Should -HaveCount 0
+        }
+    }
+
+    Context 'Real profiles from other projects' {
+        It 'passes Docker''s and Podman''s defaults (-Quiet), with Warnings for their capability pairs' {
+            foreach ($file in 'docker-default.json', 'podman-default.json') {
+                Test-SeccompProfile -LiteralPath (Join-Path $TestData $file) -Quiet | Should -BeTrue -Because "runc loads $file"
+                $found = Test-SeccompProfile -LiteralPath (Join-Path $TestData $file)
+                ($found | Where-Object Code -EQ 'ConflictingDuplicateRule').Severity | Select-Object -Unique | Should -Be 'Warning'
+            }
+        }
+
+        It 'fails Kubernetes'' fine-grained.json without -NoNewPrivileges and passes it with' {
+            $path = Join-Path $TestData 'kubernetes-fine-grained.json'
+            Test-SeccompProfile -LiteralPath $path -Quiet | Should -BeFalse
+            (Test-SeccompProfile -LiteralPath $path | Where-Object Severity -EQ 'Error').Code | Should -Be 'BlocksContainerStart'
+            Test-SeccompProfile -LiteralPath $path -NoNewPrivileges -Quiet | Should -BeTrue
+        }
+
+        It 'warns that the guide''s audit profile kills 32-bit processes, and leaves its bytes alone' {
+            $finding = New-SeccompProfile -DefaultAction Log | Test-SeccompProfile
+            $finding.Code | Should -Be 'UncoveredAbi'
+            $finding.Severity | Should -Be 'Warning'
+            $finding.Message | Should -Match 'SCMP_ARCH_X32'
+            New-SeccompProfile -DefaultAction Log | ConvertTo-SeccompJson | Should -BeExactly '{"defaultAction":"SCMP_ACT_LOG"}'
+        }
+
+        It 'resolves Docker''s default for the capabilities given with ConvertFrom-DockerSeccompProfile' {
+            $path = Join-Path $TestData 'docker-default.json'
+            $names = { param($p) @($p.Syscalls | Where-Object { $_.Action -eq 'SCMP_ACT_ALLOW' -and $_.Args.Count -eq 0 } | ForEach-Object Names) }
+            $asIs = & $names (Import-SeccompProfile -LiteralPath $path)
+            $asIs | Should -Contain 'unshare'
+            $default = ConvertFrom-DockerSeccompProfile -LiteralPath $path -KernelVersion 6.12
+            $default.PSObject.TypeNames[0] | Should -Be 'TalosSeccomp.Profiles.SeccompProfile'
+            foreach ($name in 'unshare', 'setns', 'mount', 'bpf') { & $names $default | Should -Not -Contain $name }
+            $default.Architectures | Should -Be @('SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32')
+            ($default | ConvertTo-SeccompJson) | Should -Not -Match 'comment|includes|excludes|archMap'
+            Test-SeccompProfile -InputObject $default | Where-Object Code -In 'ConflictingDuplicateRule', 'DockerOnlyKey' | Should -BeNullOrEmpty
+            $admin = Import-SeccompProfile -LiteralPath $path | ConvertFrom-DockerSeccompProfile -Capability SYS_ADMIN -Architecture arm64 -KernelVersion 6.12
+            foreach ($name in 'unshare', 'setns', 'mount', 'bpf') { & $names $admin | Should -Contain $name }
+            $admin.Architectures | Should -Be @('SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM')
+        }
+
+        It 'reports what dockerd refuses as a clear error' {
+            Set-Content -LiteralPath (Join-Path $TestDrive 'both.json') -Value '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"name":"read","names":["write"],"action":"SCMP_ACT_ALLOW"}]}'
+            { ConvertFrom-DockerSeccompProfile -LiteralPath (Join-Path $TestDrive 'both.json') -KernelVersion 6.12 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DockerProfileInvalid,TalosSeccomp.Commands.ConvertFromDockerSeccompProfileCommand'
         }
     }
 

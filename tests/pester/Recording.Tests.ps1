@@ -27,4 +27,16 @@ Describe 'New-SeccompProfile -FromAuditEvent' {
     It 'fails clearly when nothing was recorded' {
         { @() | New-SeccompProfile -FromAuditEvent -ErrorAction Stop } | Should -Throw -ErrorId 'NoAuditEventsRecorded,TalosSeccomp.Commands.NewSeccompProfileCommand'
     }
+
+    It 'records on top of containerd''s RuntimeDefault with -BaseProfile RuntimeDefault' {
+        $profile = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | New-SeccompProfile -FromAuditEvent -BaseProfile RuntimeDefault
+        $profile.DefaultAction | Should -Be 'SCMP_ACT_ERRNO'
+        $allowed = @($profile.Syscalls | Where-Object { $_.Action -eq 'SCMP_ACT_ALLOW' -and $_.Args.Count -eq 0 } | ForEach-Object Names)
+        $allowed | Should -Contain 'accept4'  # from RuntimeDefault
+        $allowed | Should -Contain 'getpid'   # recorded
+        $allowed | Should -Not -Contain 'mount' # RuntimeDefault denies it without CAP_SYS_ADMIN, and nothing recorded it
+        $profile.Architectures | Should -Contain 'SCMP_ARCH_AARCH64'
+        { $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | New-SeccompProfile -FromAuditEvent -BaseProfile NoSuchProfile -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,TalosSeccomp.Commands.NewSeccompProfileCommand'
+    }
 }

@@ -194,4 +194,13 @@ public static class ErrorIds
     public const string DuplicateSeccompProfileKey = "DuplicateSeccompProfileKey";
     /// <summary>A recorded syscall number that no syscall table names, so the recorded profile cannot allow it.</summary>
     public const string RecordedSyscallNotInTables = "RecordedSyscallNotInTables";
+
+    // Docker and containerd profiles.
+
+    /// <summary>A Docker-format profile that dockerd would refuse to load.</summary>
+    public const string DockerProfileInvalid = "DockerProfileInvalid";
+    /// <summary>ConvertFrom-DockerSeccompProfile could not tell the kernel version; give -KernelVersion.</summary>
+    public const string KernelVersionRequired = "KernelVersionRequired";
+    /// <summary>A Go architecture name (GOARCH) containerd's RuntimeDefault has no profile for.</summary>
+    public const string UnknownGoArchitecture = "UnknownGoArchitecture";
 }

@@ -43,10 +43,12 @@ public static class SeccompDiagnosticCode
     public const string DockerOnlyKey = "DockerOnlyKey";
     /// <summary>Any other key outside the OCI schema; containerd drops it.</summary>
     public const string UnknownKey = "UnknownKey";
-    /// <summary>The same syscall with the same argument conditions in two rules with different actions.</summary>
+    /// <summary>The same syscall with the same argument conditions in two rules with different actions (the first one runc adds takes effect).</summary>
     public const string ConflictingDuplicateRule = "ConflictingDuplicateRule";
     /// <summary>A syscall every container start needs is not allowed: no container could start.</summary>
     public const string BlocksContainerStart = "BlocksContainerStart";
+    /// <summary>The filter does not cover an ABI the node's kernel runs (no architectures, or x86_64 without x86/x32): its processes are killed.</summary>
+    public const string UncoveredAbi = "UncoveredAbi";
     /// <summary>listenerMetadata without listenerPath.</summary>
     public const string ListenerMetadataWithoutPath = "ListenerMetadataWithoutPath";
     /// <summary>SCMP_ACT_NOTIFY without listenerPath.</summary>

@@ -16,9 +16,10 @@ namespace TalosSeccomp.Commands;
 /// <para>With -FromAuditEvent it records a least-privilege profile: every syscall seen in the piped SeccompAuditEvent
 /// objects (from Watch-TalosAudit or ConvertFrom-SeccompAuditRecord) is allowed, named from the record's own
 /// architecture; the architectures are the ABIs seen; everything else gets -DefaultAction (Errno when omitted).
-/// -BaseProfile merges the recording into an existing profile. -Verbose prints what was seen (process, syscall, count).
-/// Run the workload under the audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall
-/// it makes is logged.</para>
+/// -BaseProfile merges the recording into an existing profile; -BaseProfile RuntimeDefault starts from containerd's
+/// RuntimeDefault profile (generated from containerd's contrib/seccomp/seccomp_default.go), so "RuntimeDefault plus
+/// what I recorded" is one command. -Verbose prints what was seen (process, syscall, count). Run the workload under the
+/// audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall it makes is logged.</para>
 /// <para>A recorded syscall that the module's syscall tables cannot name (a number newer than the tables, or an
 /// architecture without a table) cannot be allowed by name, so the profile denies it: each such syscall writes a
 /// non-terminating RecordedSyscallNotInTables error naming its number and architecture, before the profile is written.
@@ -33,8 +34,9 @@ namespace TalosSeccomp.Commands;
 /// {"defaultAction":"SCMP_ACT_LOG"}.</para>
 /// </example>
 /// <example>
-/// <code>New-SeccompProfile -DefaultAction Errno -Architecture x86_64, aarch64 -AllowSyscall read, write, execve, exit_group, futex, rt_sigreturn, rt_sigprocmask</code>
-/// <para>Creates an allow-list profile: the listed syscalls run, every other one fails with EPERM.</para>
+/// <code>New-SeccompProfile -DefaultAction Errno -Architecture x86_64, aarch64 -AllowSyscall read, write, openat, close, fstatfs, getdents64, execve, exit_group, futex, rt_sigreturn</code>
+/// <para>Creates an allow-list profile: the listed syscalls run, every other one fails with EPERM. It holds what runc
+/// needs for pods with allowPrivilegeEscalation: false (Test-SeccompProfile -NoNewPrivileges passes it).</para>
 /// </example>
 /// <example>
 /// <code>New-SeccompRule -Name ptrace -Action KillProcess | New-SeccompProfile -DefaultAction Allow -Name no-ptrace.json</code>
@@ -48,6 +50,11 @@ namespace TalosSeccomp.Commands;
 /// <example>
 /// <code>Get-Content ./audit.log | ConvertFrom-SeccompAuditRecord | New-SeccompProfile -FromAuditEvent -BaseProfile (Import-SeccompProfile ./base.json) -Verbose</code>
 /// <para>Builds a profile from saved audit lines, merged into base.json, and lists what was seen.</para>
+/// </example>
+/// <example>
+/// <code>Watch-TalosAudit -Node 10.5.0.3 -Duration 00:05:00 -ProcessName myapp | New-SeccompProfile -FromAuditEvent -BaseProfile RuntimeDefault -Name myapp.json</code>
+/// <para>Builds containerd's RuntimeDefault profile plus every syscall myapp was seen making that RuntimeDefault
+/// denies.</para>
 /// </example>
 [Cmdlet(VerbsCommon.New, "SeccompProfile", DefaultParameterSetName = ManualSet, HelpUri = HelpLinks.Cmdlets)]
 [OutputType(typeof(SeccompProfile))]
@@ -117,9 +124,11 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
     [Alias("InputObject")]
     public SeccompAuditEvent[] AuditEvent { get; set; } = [];
 
-    /// <summary>A profile to merge the recording into: its rules are kept, and every recorded syscall is
-    /// allowed.</summary>
+    /// <summary>A profile to merge the recording into: its rules are kept, and every recorded syscall is allowed.
+    /// 'RuntimeDefault' stands for containerd's RuntimeDefault profile (what Talos runs pods under with kubelet's
+    /// seccompDefault) for amd64 and arm64 nodes and containerd's default capabilities.</summary>
     [Parameter(ParameterSetName = AuditSet)]
+    [BaseProfileTransformation]
     public SeccompProfile? BaseProfile { get; set; }
 
     /// <summary>The name the profile will be deployed under (its file name on the node, e.g. audit.json).</summary>

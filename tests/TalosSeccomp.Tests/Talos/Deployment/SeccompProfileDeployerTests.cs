@@ -48,7 +48,7 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
         var node = FakeNode(0);
         node.MachineConfig = ConfigFixtures.Full();
         var before = node.MachineConfig;
-        const string strict = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\",\"write\",\"execve\",\"exit_group\",\"futex\",\"rt_sigreturn\",\"rt_sigprocmask\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
+        const string strict = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"close\",\"execve\",\"exit_group\",\"fstatfs\",\"futex\",\"getdents64\",\"openat\",\"read\",\"rt_sigreturn\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
 
         var change = Assert.Single(await DeployAsync(node.Address, null, Set("audit.json", strict)));
 
@@ -275,7 +275,7 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
     public async Task WaitAndReturnResourcesGiveTheNodesNewResource()
     {
         var node = FakeNode(2);
-        const string value = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":[{\"names\":[\"execve\",\"exit_group\",\"futex\",\"rt_sigreturn\",\"rt_sigprocmask\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
+        const string value = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":[{\"names\":[\"close\",\"execve\",\"exit_group\",\"fstatfs\",\"futex\",\"getdents64\",\"openat\",\"rt_sigreturn\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
 
         var set = Assert.Single(await DeployAsync(node.Address, new SeccompApplyOptions { Wait = true, ReturnResources = true }, Set("audit.json", value)));
         var removed = Assert.Single(await DeployAsync(node.Address, new SeccompApplyOptions { Wait = true }, SeccompProfileEdit.Remove(["audit.*"])));
