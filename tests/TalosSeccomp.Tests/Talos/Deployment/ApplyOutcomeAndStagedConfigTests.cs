@@ -12,17 +12,20 @@ public sealed class ApplyOutcomeAndStagedConfigTests : DeploymentTestBase
     private const string AuditJson = "{\"defaultAction\":\"SCMP_ACT_LOG\"}";
 
     private SeccompProfileDeployer ShortDeadlineDeployer() =>
-        new(new TalosClient(new TalosConnection(TalosConnectionSettings.Resolve(AdminConfig)), TimeSpan.FromSeconds(1)));
+        new(new TalosClient(new TalosConnection(TalosConnectionSettings.Resolve(AdminConfig)), TimeSpan.FromSeconds(5)));
 
     [Fact]
     public async Task AnApplyWhoseReplyTimesOutButThatTookEffectIsReportedAppliedAfterReadingBack()
     {
         var node = FakeNode(0);
-        node.AfterApply = _ => Thread.Sleep(TimeSpan.FromSeconds(2));
+        // The node has applied but holds its reply until the client has given up and read back.
+        using var release = new ManualResetEventSlim();
+        node.AfterApply = _ => release.Wait(TimeSpan.FromSeconds(30));
         var deployer = ShortDeadlineDeployer();
         var plan = await deployer.PlanAsync(node.Address, node.Address, [Set("late.json", AuditJson)]);
 
         var change = Assert.Single(await deployer.ApplyAsync(plan, new SeccompApplyOptions()));
+        release.Set();
 
         Assert.True(change.Applied);
         Assert.Contains(change.Warnings, w => w.Contains("read back afterwards holds the change", StringComparison.Ordinal));
@@ -33,11 +36,14 @@ public sealed class ApplyOutcomeAndStagedConfigTests : DeploymentTestBase
     public async Task AnApplyThatTimesOutBeforeTakingEffectSaysTheOutcomeIsUnknownAndHowToCheck()
     {
         var node = FakeNode(1);
-        node.BeforeApply = _ => Thread.Sleep(TimeSpan.FromSeconds(2));
+        // The node holds the apply until the client has given up and read back: no race with the machine's load.
+        using var release = new ManualResetEventSlim();
+        node.BeforeApply = _ => release.Wait(TimeSpan.FromSeconds(30));
         var deployer = ShortDeadlineDeployer();
         var plan = await deployer.PlanAsync(node.Address, node.Address, [Set("slow.json", AuditJson)]);
 
         var error = await Assert.ThrowsAsync<TalosSeccompException>(() => deployer.ApplyAsync(plan, new SeccompApplyOptions()));
+        release.Set();
 
         Assert.Equal(("SeccompProfileApplyOutcomeUnknown", ErrorKind.OperationTimeout, node.Address), (error.ErrorId, error.Kind, error.Target));
         Assert.Contains("still the old one", error.Message, StringComparison.Ordinal);
