@@ -85,6 +85,13 @@ public sealed class SeccompProfileRecorder
             .ToList();
 
     /// <summary>
+    /// The syscalls the last <see cref="Build"/> allowed although the recording did not see them: what runc needs to
+    /// start a container after it installs the filter (<see cref="SeccompProfileValidator.ContainerStartSyscalls"/>),
+    /// added when the default action denies.
+    /// </summary>
+    public IReadOnlyList<string> AddedForContainerStart { get; private set; } = [];
+
+    /// <summary>
     /// Builds the profile. With a base profile, the recorded allow rule is merged into it (permissive: a
     /// syscall the recording saw stays allowed even where the base denies it); the default action is
     /// <paramref name="defaultAction"/>.
@@ -113,9 +120,17 @@ public sealed class SeccompProfileRecorder
             .Distinct()
             .OrderBy(a => a.ScmpName, StringComparer.Ordinal)
             .Select(a => a.ScmpName));
-        recorded.Syscalls.Add(new SeccompRule(
-            _seen.Keys.Select(k => k.Syscall).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
-            SeccompAction.Allow));
+        var names = _seen.Keys.Select(k => k.Syscall).ToHashSet(StringComparer.Ordinal);
+        if (!SeccompAction.LetsSyscallRun(recorded.DefaultAction))
+        {
+            // runc installs the filter before it finishes starting the container, and its Go runtime makes some of
+            // these calls only now and then (futex, rt_sigreturn), so a recording can miss them; without them the
+            // container may fail to start on a later run.
+            AddedForContainerStart = SeccompProfileValidator.ContainerStartSyscalls.Where(n => !names.Contains(n)).ToArray();
+            names.UnionWith(AddedForContainerStart);
+        }
+
+        recorded.Syscalls.Add(new SeccompRule(names.Order(StringComparer.Ordinal), SeccompAction.Allow));
 
         if (baseProfile is null)
         {

@@ -20,6 +20,11 @@ namespace TalosSeccomp.Commands;
 /// RuntimeDefault profile (generated from containerd's contrib/seccomp/seccomp_default.go), so "RuntimeDefault plus
 /// what I recorded" is one command. -Verbose prints what was seen (process, syscall, count). Run the workload under the
 /// audit profile ({"defaultAction":"SCMP_ACT_LOG"}) while recording, so that every syscall it makes is logged.</para>
+/// <para>When the default action denies, the recorded profile also allows what runc needs to start a container after
+/// it installs the filter (measured with runc 1.1.5: capget, capset, chdir, close, execve, fstat, fstatfs, futex,
+/// getcwd, getdents64, geteuid, getppid, newfstatat, openat, prctl, read, rt_sigreturn, setgid, setgroups, setuid,
+/// write): runc's Go runtime makes some of these only now and then, so a recording can miss them and the container
+/// would then fail to start on a later run. -Verbose names the ones added.</para>
 /// <para>A recorded syscall that the module's syscall tables cannot name (a number newer than the tables, or an
 /// architecture without a table) cannot be allowed by name, so the profile denies it: each such syscall writes a
 /// non-terminating RecordedSyscallNotInTables error naming its number and architecture, before the profile is written.
@@ -201,6 +206,11 @@ public sealed class NewSeccompProfileCommand : TalosSeccompCmdlet
             profile.Name = Name is null ? null : ProfileName.Validate(Name);
 
             WriteVerbose($"Recorded {_recorder.EventCount} audit events.");
+            if (_recorder.AddedForContainerStart.Count > 0)
+            {
+                WriteVerbose($"Also allowed what runc needs to start the container, unseen in the recording: {string.Join(", ", _recorder.AddedForContainerStart)}.");
+            }
+
             foreach (var seen in _recorder.Summary())
             {
                 WriteVerbose($"{seen.ProcessName ?? "?"}  {seen.Architecture}  {seen.Syscall}  x{seen.Count}");
