@@ -268,13 +268,22 @@ internal static class ArgumentSpace
     /// <summary>One part of a syscall's argument space: per tested argument, a set of values; every input profile acts the same on all of it.</summary>
     internal sealed record Cell(IReadOnlyDictionary<uint, List<Cube>> Sets, IReadOnlyList<string> Description)
     {
-        /// <summary>Argument values inside the cell (0 for untested arguments).</summary>
-        public ulong[] Witness()
+        /// <summary>
+        /// Argument values inside the cell (0 for untested arguments); with <paramref name="narrow"/>, values of 32
+        /// bits, or null when the cell has none (a 32-bit architecture never passes its values).
+        /// </summary>
+        public ulong[]? Witness(bool narrow = false)
         {
             var args = new ulong[6];
             foreach (var (index, set) in Sets)
             {
-                args[index] = set[0].Bits;
+                var inside = narrow ? Intersect(set, Interval(0, uint.MaxValue)) : set;
+                if (inside.Count == 0)
+                {
+                    return null;
+                }
+
+                args[index] = inside[0].Bits;
             }
 
             return args;
@@ -333,7 +342,7 @@ internal static class ArgumentSpace
                 var outside = Intersect(set, fails);
                 if (outside.Count > 0)
                 {
-                    next.Add((outside, holding, [.. failing, $"!({condition})"]));
+                    next.Add((outside, holding, [.. failing, Negate(condition)?.ToString() ?? $"!({condition})"]));
                 }
             }
 

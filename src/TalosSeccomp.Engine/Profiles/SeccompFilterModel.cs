@@ -66,6 +66,7 @@ public sealed record SeccompEvaluation(IReadOnlyList<SeccompEffect> Effects, str
 /// <item>Otherwise the conditional rules that match decide; where matching rules disagree, libseccomp's rule tree (argument, operator and value order, sometimes insertion order) picks one, so the model gives every candidate.</item>
 /// <item>No matching rule: the default action; on an architecture the profile lists, with a default that denies and a defaultErrnoRet other than ENOSYS, runc returns ENOSYS for syscall numbers above the largest the profile names.</item>
 /// <item>An architecture the filter does not cover (not listed, not the node's own) gets libseccomp's bad-architecture action, KILL_THREAD.</item>
+/// <item>On a 32-bit architecture (x86, x32, arm, ...) arguments and condition values are compared on their low 32 bits.</item>
 /// </list>
 /// </summary>
 public sealed class SeccompFilterModel
@@ -75,6 +76,9 @@ public sealed class SeccompFilterModel
         "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPS64N32",
         "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_S390", "SCMP_ARCH_PARISC", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
     };
+
+    /// <summary>True for an architecture whose syscall arguments are 32 bits wide (libseccomp compares the low 32 bits there).</summary>
+    internal static bool IsThirtyTwoBit(string scmpArchitecture) => ThirtyTwoBit.Contains(scmpArchitecture);
 
     private readonly SeccompProfile _profile;
     private readonly string? _native;

@@ -128,8 +128,13 @@ public static class SeccompProfileComparer
                 var changed = false;
                 foreach (var cell in cells)
                 {
-                    var x = before.Evaluate(architecture, syscall, cell.Witness())!;
-                    var y = after.Evaluate(architecture, syscall, cell.Witness())!;
+                    if (cell.Witness(SeccompFilterModel.IsThirtyTwoBit(SeccompArchitectureName.Normalize(architecture, nameof(architecture)))) is not { } witness)
+                    {
+                        continue;
+                    }
+
+                    var x = before.Evaluate(architecture, syscall, witness)!;
+                    var y = after.Evaluate(architecture, syscall, witness)!;
                     beforeEffects.AddRange(x.Effects);
                     afterEffects.AddRange(y.Effects);
                     if (!x.Effects.SequenceEqual(y.Effects))

@@ -40,14 +40,31 @@ public sealed record SeccompMergeResult(SeccompProfile Profile, IReadOnlyList<Se
 /// values) the first profile's wins and a conflict says so. The merged rules are written so that runc yields exactly
 /// the chosen effects: non-overlapping conditional rules (at most one condition per argument, as runc needs), an
 /// unconditional rule where a syscall's effect does not depend on its arguments, none where it is the default.
-/// Guarantees, for every syscall, argument values and architecture the merged filter covers: Strict lets nothing
-/// run that an input stops, Permissive stops nothing an input lets run, and one profile merges into one that
-/// behaves the same. Strict keeps an architecture other than the Talos node ones only when every input lists it
+/// Guarantees, for every syscall, argument values and 64-bit architecture the merged filter covers (on 32-bit ones,
+/// where libseccomp compares 32 bits, for unconditional rules; a warning says when that matters): Strict lets nothing
+/// run that an input stops, Permissive stops nothing an input lets run, and a profile merged with
+/// copies of itself behaves the same (merged alone, it is returned as it is). Strict keeps an architecture other than the Talos node ones only when every input lists it
 /// (elsewhere it is killed); Permissive keeps every listed one. Flags are unioned; rule keys outside the OCI schema
 /// (Docker comments, includes, excludes) are not carried over.
 /// </summary>
 public static class SeccompProfileMerger
 {
+    /// <summary>The most conditional rules the merge writes for one syscall before it gives the syscall one action.</summary>
+    public const int MaxRulesPerSyscall = 48;
+
+    // libseccomp (src/arch-x86.c, arch-s390*.c, arch-ppc*.c) rewrites these into socketcall/ipc on the architectures below.
+    private static readonly HashSet<string> Multiplexed = new(StringComparer.Ordinal)
+    {
+        "socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername", "socketpair", "send", "recv", "sendto",
+        "recvfrom", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg",
+        "semop", "semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl", "shmat", "shmdt", "shmget", "shmctl",
+    };
+
+    private static readonly HashSet<string> MultiplexingArchitectures = new(StringComparer.Ordinal)
+    {
+        "SCMP_ARCH_X86", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE",
+    };
+
     /// <summary>Merges the profiles; throws <c>NoSeccompProfilesToMerge</c> when there are none.</summary>
     public static SeccompMergeResult Merge(IReadOnlyList<SeccompProfile> profiles, SeccompMergeStrategy strategy)
     {
@@ -55,6 +72,21 @@ public static class SeccompProfileMerger
         if (profiles.Count == 0)
         {
             throw new TalosSeccompException("NoSeccompProfilesToMerge", ErrorKind.InvalidArgument, "There are no seccomp profiles to merge.", "InputObject");
+        }
+
+        if (profiles.Count == 1)
+        {
+            // One profile is its own merge: the same rules in the same order make the same filter, also where
+            // overlapping conditional rules leave the outcome to libseccomp's rule tree.
+            var alone = profiles[0].Clone();
+            alone.Name = null;
+            alone.Source = null;
+            foreach (var rule in alone.Syscalls)
+            {
+                rule.AdditionalProperties.Clear();
+            }
+
+            return new SeccompMergeResult(alone, []);
         }
 
         var labels = profiles.Select((p, i) => p.Source ?? p.Name ?? $"#{i + 1}").ToList();
@@ -159,7 +191,26 @@ public static class SeccompProfileMerger
                 chosen[c] = ChooseCell(name, cells[c], where, models, labels, strategy, conflicts);
             }
 
-            foreach (var (effect, args) in Emit(cells, chosen, mergedDefault, conditions))
+            var emitted = Emit(cells, chosen, mergedDefault, conditions).ToList();
+            var multiplexed = Multiplexed.Contains(name) ? merged.Architectures.Where(MultiplexingArchitectures.Contains).ToList() : [];
+            var why = emitted.Count > MaxRulesPerSyscall
+                // libseccomp builds its rule tree very slowly from hundreds of rules sharing prefixes.
+                ? $"would need {emitted.Count} conditional rules to be exact"
+                : multiplexed.Count > 0 && emitted.Where(e => e.Args.Count > 0).Select(e => e.Effect).Distinct().Count() > 1
+                    // On these architectures libseccomp also filters the multiplexer (socketcall, ipc), whose
+                    // arguments it cannot see, and refuses conditional rules with different actions ("file exists").
+                    ? $"needs conditional rules with different actions, which libseccomp refuses on {string.Join(", ", multiplexed.Select(SeccompArchitectureName.ToShortName))} (it multiplexes {name})"
+                    : null;
+            if (why is not null)
+            {
+                // The strategy's extreme keeps the guarantee, though not every argument keeps its exact effect.
+                var extreme = chosen[Choose(chosen, strategy)];
+                conflicts.Add(new(name, string.Empty, chosen.Distinct().Select(e => e.ToString()).ToList(), extreme.Action, labels,
+                    $"{name} {why}; {strategy} makes it {extreme} for all arguments instead."));
+                emitted = extreme == mergedDefault ? [] : [(extreme, [])];
+            }
+
+            foreach (var (effect, args) in emitted)
             {
                 var key = (effect, string.Join(";", args.Select(a => a.Signature)));
                 if (!groups.TryGetValue(key, out var rule))
@@ -180,6 +231,14 @@ public static class SeccompProfileMerger
                 $"{unknown.Count} name(s) are no syscall on {string.Join(", ", architectures.Select(SeccompArchitectureName.ToShortName))} ({string.Join(", ", unknown.Take(8))}{(unknown.Count > 8 ? ", ..." : string.Empty)}); runc ignores such names there, and the merge leaves them out."));
         }
 
+        var narrow = merged.Architectures.Where(SeccompFilterModel.IsThirtyTwoBit).Select(SeccompArchitectureName.ToShortName).ToList();
+        var wide = merged.Syscalls.Where(r => r.Args.Any(a => a.Value > uint.MaxValue || a.ValueTwo > uint.MaxValue)).SelectMany(r => r.Names).Distinct().ToList();
+        if (narrow.Count > 0 && wide.Count > 0)
+        {
+            conflicts.Add(new(null, string.Empty, [], merged.DefaultAction, labels,
+                $"The merged conditions for {string.Join(", ", wide)} test 64-bit values, which libseccomp compares on their low 32 bits on {string.Join(", ", narrow)}; there the guarantees of the merge hold only for the unconditional rules."));
+        }
+
         KeepEnosysBoundary(profiles, merged, mergedDefault, names);
         foreach (var rule in merged.Syscalls)
         {
@@ -189,11 +248,15 @@ public static class SeccompProfileMerger
 
     private static SeccompEffect ChooseCell(string name, ArgumentSpace.Cell cell, List<string> architectures, List<SeccompFilterModel> models, List<string> labels, SeccompMergeStrategy strategy, List<SeccompMergeConflict> conflicts)
     {
-        var witness = cell.Witness();
         SeccompEffect? result = null;
         List<SeccompEffect>? shown = null;
         foreach (var architecture in architectures)
         {
+            if (cell.Witness(SeccompFilterModel.IsThirtyTwoBit(architecture)) is not { } witness)
+            {
+                continue; // 64-bit values only: not a call this architecture can make
+            }
+
             var perInput = new List<SeccompEffect>();
             foreach (var (model, i) in models.Select((m, i) => (m, i)))
             {
@@ -214,6 +277,12 @@ public static class SeccompProfileMerger
                 result = pick;
                 shown = perInput;
             }
+        }
+
+        if (result is null)
+        {
+            // Only 32-bit architectures carry the syscall, and none can pass these values: any effect will do.
+            return models[0].DefaultEffect;
         }
 
         if (shown!.Distinct().Count() > 1)
@@ -257,12 +326,12 @@ public static class SeccompProfileMerger
                 continue;
             }
 
-            foreach (var cell in mine)
+            foreach (var box in Boxes(mine, indexes))
             {
                 IEnumerable<List<SeccompArgument>> products = [[]];
                 foreach (var index in indexes)
                 {
-                    var options = ArgumentSpace.ToConditions(index, cell.Sets[index], conditions.Where(c => c.Index == index));
+                    var options = ArgumentSpace.ToConditions(index, box[index], conditions.Where(c => c.Index == index));
                     products = products.SelectMany(p => options.Select(o => o is null ? p : [.. p, o])).ToList();
                 }
 
@@ -272,6 +341,35 @@ public static class SeccompProfileMerger
                 }
             }
         }
+    }
+
+    /// <summary>Joins cells that differ in one argument only, until none do: fewer, wider rules for the same values.</summary>
+    private static List<Dictionary<uint, List<ArgumentSpace.Cube>>> Boxes(List<ArgumentSpace.Cell> cells, List<uint> indexes)
+    {
+        var boxes = cells.Select(c => indexes.ToDictionary(i => i, i => c.Sets[i])).ToList();
+        static string Key(List<ArgumentSpace.Cube> set) => string.Join(",", set.Select(c => $"{c.Mask:x}/{c.Bits:x}"));
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var k in indexes)
+            {
+                var groups = boxes.GroupBy(b => string.Join("|", indexes.Where(i => i != k).Select(i => Key(b[i])))).ToList();
+                if (groups.Count < boxes.Count)
+                {
+                    boxes = groups.Select(g =>
+                    {
+                        var joined = new Dictionary<uint, List<ArgumentSpace.Cube>>(g.First());
+                        joined[k] = ArgumentSpace.Simplify(g.SelectMany(b => b[k]).ToList());
+                        return joined;
+                    }).ToList();
+                    changed = true;
+                }
+            }
+        }
+        while (changed);
+
+        return boxes;
     }
 
     /// <summary>
