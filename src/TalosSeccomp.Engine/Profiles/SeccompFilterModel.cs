@@ -66,7 +66,7 @@ public sealed record SeccompEvaluation(IReadOnlyList<SeccompEffect> Effects, str
 /// <item>Otherwise the conditional rules that match decide; where matching rules disagree, libseccomp's rule tree (argument, operator and value order, sometimes insertion order) picks one, so the model gives every candidate.</item>
 /// <item>No matching rule: the default action; on an architecture the profile lists, with a default that denies and a defaultErrnoRet other than ENOSYS, runc returns ENOSYS for syscall numbers above the largest the profile names.</item>
 /// <item>An architecture the filter does not cover (not listed, not the node's own) gets libseccomp's bad-architecture action, KILL_THREAD.</item>
-/// <item>On a 32-bit architecture (x86, x32, arm, ...) arguments and condition values are compared on their low 32 bits.</item>
+/// <item>On a 32-bit architecture (x86, x32, arm, ...) the outcome of conditional rules is not modelled: every effect of the syscall's rules, and the default, is a candidate.</item>
 /// </list>
 /// </summary>
 public sealed class SeccompFilterModel
@@ -149,6 +149,17 @@ public sealed class SeccompFilterModel
         if (rules.FirstOrDefault(r => r.Conditions.Count == 0) is { } unconditional)
         {
             return new([unconditional.Effect], $"rule #{unconditional.Index + 1} ({unconditional.Effect}, unconditional)");
+        }
+
+        if (ThirtyTwoBit.Contains(scmp))
+        {
+            // libseccomp's 32-bit comparisons do not always mean what the rules say (measured with runc: a rule
+            // with conditions on two arguments can fail to match on x86), so any of the rules or the default may apply.
+            var possible = rules.Select(r => r.Effect).Append(_default).Distinct().OrderBy(e => e.Restrictiveness).ToList();
+            if (possible.Count > 1)
+            {
+                return new(possible, "conditional rules on a 32-bit architecture: libseccomp's 32-bit comparisons decide");
+            }
         }
 
         var matching = rules.Where(r => r.Conditions.All(c => Holds(c, values, scmp))).ToList();

@@ -104,7 +104,8 @@ public static class SeccompProfileComparer
                 $"The notify listener changes from {Show(reference.ListenerPath)} ({Show(reference.ListenerMetadata)}) to {Show(difference.ListenerPath)} ({Show(difference.ListenerMetadata)})."));
         }
 
-        CompareSyscalls(reference, difference, allArchitectures, results);
+        // Each filter also applies to the architecture of the node it runs on, whatever it lists.
+        CompareSyscalls(reference, difference, allArchitectures.Union(ShortNames(SeccompArchitectureName.TalosNodeArchitectures), StringComparer.Ordinal).ToList(), results);
         return results;
     }
 

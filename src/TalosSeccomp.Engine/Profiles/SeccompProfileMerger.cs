@@ -40,8 +40,8 @@ public sealed record SeccompMergeResult(SeccompProfile Profile, IReadOnlyList<Se
 /// values) the first profile's wins and a conflict says so. The merged rules are written so that runc yields exactly
 /// the chosen effects: non-overlapping conditional rules (at most one condition per argument, as runc needs), an
 /// unconditional rule where a syscall's effect does not depend on its arguments, none where it is the default.
-/// Guarantees, for every syscall, argument values and 64-bit architecture the merged filter covers (on 32-bit ones,
-/// where libseccomp compares 32 bits, for unconditional rules; a warning says when that matters): Strict lets nothing
+/// Guarantees, for every syscall, argument values and 64-bit architecture the merged filter covers (on 32-bit ones
+/// for syscalls without conditional rules; a warning says when that matters): Strict lets nothing
 /// run that an input stops, Permissive stops nothing an input lets run, and a profile merged with
 /// copies of itself behaves the same (merged alone, it is returned as it is). Strict keeps an architecture other than the Talos node ones only when every input lists it
 /// (elsewhere it is killed); Permissive keeps every listed one. Flags are unioned; rule keys outside the OCI schema
@@ -232,11 +232,11 @@ public static class SeccompProfileMerger
         }
 
         var narrow = merged.Architectures.Where(SeccompFilterModel.IsThirtyTwoBit).Select(SeccompArchitectureName.ToShortName).ToList();
-        var wide = merged.Syscalls.Where(r => r.Args.Any(a => a.Value > uint.MaxValue || a.ValueTwo > uint.MaxValue)).SelectMany(r => r.Names).Distinct().ToList();
-        if (narrow.Count > 0 && wide.Count > 0)
+        var conditional = merged.Syscalls.Where(r => r.IsConditional).SelectMany(r => r.Names).Distinct().ToList();
+        if (narrow.Count > 0 && conditional.Count > 0)
         {
             conflicts.Add(new(null, string.Empty, [], merged.DefaultAction, labels,
-                $"The merged conditions for {string.Join(", ", wide)} test 64-bit values, which libseccomp compares on their low 32 bits on {string.Join(", ", narrow)}; there the guarantees of the merge hold only for the unconditional rules."));
+                $"The merged profile has conditional rules ({string.Join(", ", conditional)}); on {string.Join(", ", narrow)} libseccomp's 32-bit comparisons decide them, so there the merge guarantees only what unconditional rules and the default do."));
         }
 
         KeepEnosysBoundary(profiles, merged, mergedDefault, names);
@@ -252,9 +252,13 @@ public static class SeccompProfileMerger
         List<SeccompEffect>? shown = null;
         foreach (var architecture in architectures)
         {
-            if (cell.Witness(SeccompFilterModel.IsThirtyTwoBit(architecture)) is not { } witness)
+            var narrow = SeccompFilterModel.IsThirtyTwoBit(architecture);
+            if ((narrow && cell.Text.Length > 0 && architectures.Any(a => !SeccompFilterModel.IsThirtyTwoBit(a)))
+                || cell.Witness(narrow) is not { } witness)
             {
-                continue; // 64-bit values only: not a call this architecture can make
+                // Conditional rules on a 32-bit architecture are not modelled (the merge warns); a cell of 64-bit
+                // values only is no call that architecture can make.
+                continue;
             }
 
             var perInput = new List<SeccompEffect>();
