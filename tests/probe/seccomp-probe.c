@@ -24,8 +24,6 @@ static long call_i386(long nr, long a0, long a1, long a2, long a3, long a4)
 {
 #if defined(__x86_64__)
     long ret;
-    register long r8 __asm__("r8") = a4;
-    (void)r8;
     /* int $0x80 from a 64-bit process enters the 32-bit ABI: eax = number, ebx, ecx, edx, esi, edi = arguments. */
     __asm__ volatile("int $0x80"
                      : "=a"(ret)

@@ -52,7 +52,12 @@ internal static class SeccompRunc
             return "runc (apt-get install runc)";
         }
 
-        return Which("gcc") is null ? "gcc (apt-get install gcc libc6-dev)" : null;
+        if (Which("gcc") is null)
+        {
+            return "gcc (apt-get install gcc libc6-dev)";
+        }
+
+        return Directory.GetDirectories("/usr/lib").Any(d => File.Exists(Path.Combine(d, "libc.a"))) ? null : "a static libc for the probe (apt-get install libc6-dev)";
     }
 
     private static string? Which(string tool) =>
