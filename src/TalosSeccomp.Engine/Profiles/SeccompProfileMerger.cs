@@ -50,7 +50,7 @@ public sealed record SeccompMergeResult(SeccompProfile Profile, IReadOnlyList<Se
 public static class SeccompProfileMerger
 {
     /// <summary>The most conditional rules the merge writes for one syscall before it gives the syscall one action.</summary>
-    public const int MaxRulesPerSyscall = 48;
+    public const int MaxRulesPerSyscall = 16;
 
     // libseccomp (src/arch-x86.c, arch-s390*.c, arch-ppc*.c) rewrites these into socketcall/ipc on the architectures below.
     private static readonly HashSet<string> Multiplexed = new(StringComparer.Ordinal)
