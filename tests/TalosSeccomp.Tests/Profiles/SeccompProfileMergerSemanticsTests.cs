@@ -193,7 +193,7 @@ public class SeccompProfileMergerSemanticsTests
             var settled = merge.Conflicts.Where(Settled).Select(c => c.Syscall).ToHashSet();
             foreach (var call in ProbeProfiles.Calls)
             {
-                if (ProbeProfiles.NarrowAndConditional(merged, call))
+                if (ProbeProfiles.NarrowAndConditional(call, [merged, .. profiles]))
                 {
                     continue;
                 }
