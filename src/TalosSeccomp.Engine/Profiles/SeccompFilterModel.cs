@@ -67,6 +67,7 @@ public sealed record SeccompEvaluation(IReadOnlyList<SeccompEffect> Effects, str
 /// <item>No matching rule: the default action; on an architecture the profile lists, with a default that denies and a defaultErrnoRet other than ENOSYS, runc returns ENOSYS for syscall numbers above the largest the profile names.</item>
 /// <item>An architecture the filter does not cover (not listed, not the node's own) gets libseccomp's bad-architecture action, KILL_THREAD.</item>
 /// <item>On a 32-bit architecture (x86, x32, arm, ...) the outcome of conditional rules is not modelled: every effect of the syscall's rules, and the default, is a candidate.</item>
+/// <item>Known gap, measured with runc 1.1.5 / libseccomp 2.5.4: some sets of rules with conditions on several arguments of one syscall are mis-compiled (a call matching exactly one rule gets the default action); the model gives what the rules say.</item>
 /// </list>
 /// </summary>
 public sealed class SeccompFilterModel
