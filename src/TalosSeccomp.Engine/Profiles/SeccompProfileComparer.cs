@@ -48,7 +48,12 @@ public sealed record SeccompProfileDifference(
     public override string ToString() => Syscall is null ? $"{Kind}: {Detail}" : $"{Kind} {Syscall}: {Detail}";
 }
 
-/// <summary>Semantic comparison of two profiles: per syscall, action, conditions and architecture; no text diff.</summary>
+/// <summary>
+/// Compares two profiles by behaviour, per syscall, argument values and architecture, as runc loads them (see
+/// <see cref="SeccompFilterModel"/>): a rule that runc skips or that an earlier unconditional rule shadows changes
+/// nothing, so it is no difference. A syscall difference names the architectures where the syscall exists, both
+/// filters apply and the behaviour differs.
+/// </summary>
 public static class SeccompProfileComparer
 {
     /// <summary>Every difference between <paramref name="reference"/> and <paramref name="difference"/>, profile-wide ones first, then by syscall name.</summary>
@@ -99,101 +104,116 @@ public static class SeccompProfileComparer
                 $"The notify listener changes from {Show(reference.ListenerPath)} ({Show(reference.ListenerMetadata)}) to {Show(difference.ListenerPath)} ({Show(difference.ListenerMetadata)})."));
         }
 
-        var referenceRules = Index(reference);
-        var differenceRules = Index(difference);
-        // A rule applies only where its profile's filter does: an added rule on the difference's architectures, a
-        // removed one on the reference's, a changed one where both filters apply.
-        var sharedArchitectures = referenceArchitectures.Intersect(differenceArchitectures, StringComparer.Ordinal).ToList();
-        foreach (var syscall in referenceRules.Keys.Union(differenceRules.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            referenceRules.TryGetValue(syscall, out var before);
-            differenceRules.TryGetValue(syscall, out var after);
-            var where = ArchitecturesOf(syscall,
-                before is null ? differenceArchitectures
-                : after is null ? referenceArchitectures
-                : sharedArchitectures.Count > 0 ? sharedArchitectures : allArchitectures);
-            if (before is null)
-            {
-                results.Add(new(SeccompDifferenceKind.SyscallAdded, syscall, where, reference.DefaultAction, Describe(after!),
-                    $"A rule now makes {syscall} {Describe(after!)} (it fell to the default {reference.DefaultAction})."));
-            }
-            else if (after is null)
-            {
-                results.Add(new(SeccompDifferenceKind.SyscallRemoved, syscall, where, Describe(before), difference.DefaultAction,
-                    $"The rule making {syscall} {Describe(before)} is gone; it falls to the default {difference.DefaultAction}."));
-            }
-            else if (!before.Select(e => e.Action).ToHashSet().SetEquals(after.Select(e => e.Action)) || Unconditional(before) != Unconditional(after))
-            {
-                results.Add(new(SeccompDifferenceKind.ActionChanged, syscall, where, Describe(before), Describe(after),
-                    $"{syscall} changes from {Describe(before)} to {Describe(after)}."));
-            }
-            else if (!Conditions(before).SetEquals(Conditions(after)))
-            {
-                results.Add(new(SeccompDifferenceKind.ArgumentsChanged, syscall, where, Describe(before), Describe(after),
-                    $"{syscall}: argument conditions change from {DescribeConditions(before)} to {DescribeConditions(after)}."));
-            }
-            else if (!before.Select(e => (e.Args, e.ErrnoRet)).ToHashSet().SetEquals(after.Select(e => (e.Args, e.ErrnoRet))))
-            {
-                results.Add(new(SeccompDifferenceKind.ErrnoRetChanged, syscall, where, Describe(before), Describe(after),
-                    $"{syscall}: errnoRet changes from {string.Join("/", before.Select(e => Show(e.ErrnoRet)))} to {string.Join("/", after.Select(e => Show(e.ErrnoRet)))}."));
-            }
-        }
-
+        // Each filter also applies to the architecture of the node it runs on, whatever it lists.
+        CompareSyscalls(reference, difference, allArchitectures.Union(ShortNames(SeccompArchitectureName.TalosNodeArchitectures), StringComparer.Ordinal).ToList(), results);
         return results;
     }
 
-    private sealed record Entry(string Action, uint? ErrnoRet, string Args, string ArgsText);
-
-    private static Dictionary<string, List<Entry>> Index(SeccompProfile profile)
+    private static void CompareSyscalls(SeccompProfile reference, SeccompProfile difference, List<string> architectures, List<SeccompProfileDifference> results)
     {
-        var index = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
-        foreach (var rule in profile.Syscalls)
+        var before = new SeccompFilterModel(reference);
+        var after = new SeccompFilterModel(difference);
+        var names = reference.Syscalls.Concat(difference.Syscalls).SelectMany(r => r.Names).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var syscall in names)
         {
-            var entry = new Entry(rule.Action, rule.ErrnoRet, rule.ArgsSignature, string.Join(" && ", rule.Args));
-            foreach (var name in rule.Names.Distinct(StringComparer.Ordinal))
+            // Only where both filters apply and the syscall exists; an architecture one filter lacks is reported once, above.
+            var where = architectures.Where(a => before.Covers(a) && after.Covers(a) && Syscalls.SyscallTables.TryGetNumber(a, syscall, out _)).ToList();
+            var conditions = where.SelectMany(a => before.Conditions(a, syscall).Concat(after.Conditions(a, syscall))).ToList();
+            var cells = ArgumentSpace.Partition(conditions);
+            var differs = new List<string>();
+            var beforeEffects = new List<SeccompEffect>();
+            var afterEffects = new List<SeccompEffect>();
+            var sameActions = true;
+            foreach (var architecture in where)
             {
-                if (!index.TryGetValue(name, out var list))
+                var changed = false;
+                foreach (var cell in cells)
                 {
-                    index[name] = list = [];
+                    if (cell.Witness(SeccompFilterModel.IsThirtyTwoBit(SeccompArchitectureName.Normalize(architecture, nameof(architecture)))) is not { } witness)
+                    {
+                        continue;
+                    }
+
+                    var x = before.Evaluate(architecture, syscall, witness)!;
+                    var y = after.Evaluate(architecture, syscall, witness)!;
+                    beforeEffects.AddRange(x.Effects);
+                    afterEffects.AddRange(y.Effects);
+                    if (!x.Effects.SequenceEqual(y.Effects))
+                    {
+                        changed = true;
+                        sameActions &= x.Effects.Select(e => e.Action).SequenceEqual(y.Effects.Select(e => e.Action));
+                    }
                 }
 
-                if (!list.Contains(entry))
+                if (changed)
                 {
-                    list.Add(entry);
+                    differs.Add(architecture);
                 }
             }
-        }
 
-        return index;
+            if (differs.Count == 0)
+            {
+                continue; // shadowed, skipped or regrouped rules: no behaviour changes
+            }
+
+            var first = differs[0];
+            var hadRule = where.Any(a => before.HasRule(a, syscall));
+            var hasRule = where.Any(a => after.HasRule(a, syscall));
+            var was = Describe(beforeEffects);
+            var now = Describe(afterEffects);
+            var shown = differs.Select(SeccompArchitectureName.ToShortName).ToList();
+            if (!hadRule && hasRule)
+            {
+                results.Add(new(SeccompDifferenceKind.SyscallAdded, syscall, shown, was, now,
+                    $"A rule now makes {syscall} {DescribeRules(after, first, syscall)} (it fell to the default {reference.DefaultAction})."));
+            }
+            else if (hadRule && !hasRule)
+            {
+                results.Add(new(SeccompDifferenceKind.SyscallRemoved, syscall, shown, was, now,
+                    $"The rule making {syscall} {DescribeRules(before, first, syscall)} is gone; it falls to the default {difference.DefaultAction}."));
+            }
+            else if (sameActions)
+            {
+                results.Add(new(SeccompDifferenceKind.ErrnoRetChanged, syscall, shown, was, now,
+                    $"{syscall}: errnoRet changes from {string.Join("/", beforeEffects.Distinct())} to {string.Join("/", afterEffects.Distinct())}."));
+            }
+            else if (beforeEffects.Select(e => e.Action).ToHashSet().SetEquals(afterEffects.Select(e => e.Action)) && cells.Count > 1)
+            {
+                results.Add(new(SeccompDifferenceKind.ArgumentsChanged, syscall, shown, was, now,
+                    $"{syscall}: argument conditions change from {DescribeRules(before, first, syscall)} to {DescribeRules(after, first, syscall)}."));
+            }
+            else
+            {
+                results.Add(new(SeccompDifferenceKind.ActionChanged, syscall, shown, was, now,
+                    $"{syscall} changes from {DescribeRules(before, first, syscall)} to {DescribeRules(after, first, syscall)}."));
+            }
+        }
     }
 
-    private static string? Unconditional(List<Entry> entries) => entries.FirstOrDefault(e => e.Args.Length == 0)?.Action;
-
-    private static HashSet<(string Args, string Action)> Conditions(List<Entry> entries) => entries.Select(e => (e.Args, e.Action)).ToHashSet();
-
-    private static string Describe(List<Entry> entries)
+    /// <summary>The actions a syscall takes: one, or several joined by "/" and marked conditional.</summary>
+    private static string Describe(List<SeccompEffect> effects)
     {
-        var unconditional = Unconditional(entries);
-        var conditional = entries.Where(e => e.Args.Length > 0).Select(e => e.Action).Distinct().ToList();
-        if (conditional.Count == 0)
-        {
-            return unconditional!;
-        }
-
-        var text = string.Join("/", conditional) + " (conditional)";
-        return unconditional is null ? text : $"{unconditional}; {text}";
+        var actions = effects.Select(e => e.Action).Distinct().ToList();
+        return actions.Count == 1 ? actions[0] : string.Join("/", actions) + " (conditional)";
     }
 
-    private static string DescribeConditions(List<Entry> entries) =>
-        string.Join("; ", entries.Select(e => e.ArgsText.Length == 0 ? $"{e.Action} always" : $"{e.Action} when {e.ArgsText}"));
+    /// <summary>The rules for a syscall that take effect, in words ("Errno(38) always", "Allow when arg0 == 0x8").</summary>
+    private static string DescribeRules(SeccompFilterModel model, string architecture, string syscall)
+    {
+        var rules = model.EffectiveRules(architecture, syscall);
+        if (rules.Count == 0)
+        {
+            return $"{model.DefaultEffect} (the default)";
+        }
+
+        return string.Join("; ", rules.Select(i => model.Profile.Syscalls[i - 1]).Select(r =>
+        {
+            var effect = SeccompEffect.Of(r.Action, r.ErrnoRet);
+            return r.Args.Count == 0 ? $"{effect} always" : $"{effect} when {string.Join(" && ", r.Args)}";
+        }));
+    }
 
     private static List<string> ShortNames(IEnumerable<string> scmpNames) => scmpNames.Select(SeccompArchitectureName.ToShortName).ToList();
-
-    private static IReadOnlyList<string> ArchitecturesOf(string syscall, List<string> architectures)
-    {
-        var known = architectures.Where(a => Syscalls.SyscallTables.TryGetNumber(a, syscall, out _)).ToList();
-        return known.Count > 0 ? known : architectures;
-    }
 
     private static string Show<T>(T? value) => value?.ToString() ?? "(none)";
 }

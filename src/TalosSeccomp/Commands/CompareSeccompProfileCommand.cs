@@ -10,8 +10,13 @@ namespace TalosSeccomp.Commands;
 /// <para>Compare-SeccompProfile reports what the difference profile changes relative to the reference profile, one
 /// object per difference: the default action, defaultErrnoRet, architectures, flags, the notify listener, and per
 /// syscall whether a rule was added or removed (with the default action it falls to or came from), its action changed,
-/// or its argument conditions or errnoRet changed. Each syscall difference names the architectures it applies to (those
-/// of the profiles on which the syscall exists; x86_64 and aarch64 when a profile lists none).</para>
+/// or its argument conditions or errnoRet changed.</para>
+/// <para>Syscalls are compared by behaviour: what runc (1.1, with libseccomp 2.5) makes of each profile for every
+/// argument value, split by the conditions either profile tests. A rule that runc skips (its action is the default) or
+/// that an earlier unconditional rule for the same syscall shadows has no effect, so it is no difference. Each syscall
+/// difference names the architectures where the syscall exists, both filters apply (x86_64 and aarch64 always: every
+/// filter covers the node's own architecture) and the behaviour differs; a name that is a syscall on none of them
+/// changes nothing.</para>
 /// <para>Both parameters take profile objects or paths of profile files. Key order, formatting and rule grouping do not
 /// count as differences; no output means the profiles behave the same.</para>
 /// </remarks>

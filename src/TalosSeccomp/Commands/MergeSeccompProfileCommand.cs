@@ -8,17 +8,30 @@ namespace TalosSeccomp.Commands;
 
 /// <summary>Merges several seccomp profiles into one.</summary>
 /// <remarks>
-/// <para>Merge-SeccompProfile collects every profile from the pipeline (or -Path) and outputs one profile holding the
-/// rules of all of them: a syscall one profile has a rule for keeps that rule. Architectures and flags are
-/// combined.</para>
+/// <para>Merge-SeccompProfile collects every profile from the pipeline (or -Path) and outputs one profile that combines
+/// what they do. It reads each input the way runc (1.1, with libseccomp 2.5) loads it on a node: a rule whose action
+/// equals the default action is skipped; for each syscall the first unconditional rule wins over every other rule for
+/// it, earlier or later; conditional rules decide only where no unconditional rule exists; two conditions on the same
+/// argument match when either holds; where conditional rules with different actions both match, libseccomp's rule tree
+/// decides, so the merge counts on the worst (Strict) or best (Permissive) of them; on an architecture the profile
+/// lists, syscalls above the highest one it names return ENOSYS; an architecture the filter does not cover kills the
+/// process.</para>
 /// <para>When any input cannot be read (a missing or invalid file), each such input is reported as an error and nothing
 /// is output, followed by a SeccompProfileMergeIncomplete error: a merge without one input's rules would silently be a
 /// different profile.</para>
-/// <para>Where the profiles give the same syscall (with the same argument conditions) different actions, or have
-/// different default actions, -Strategy decides: Strict (the default) takes the more restrictive action, Permissive the
-/// less restrictive, in the order Allow, Log, Trace/Notify, Errno/Trap, KillThread, KillProcess (from permissive to
-/// strict). Every such conflict is written as a warning naming the syscall, the competing actions and the
-/// profiles.</para>
+/// <para>Per syscall the argument values are split by every condition any input tests, and -Strategy picks an action
+/// for each part: Strict (the default) the more restrictive, Permissive the less restrictive, in the order Allow, Log,
+/// Trace/Notify, Errno/Trap, KillThread, KillProcess. The merged rules make runc give exactly those actions
+/// (non-overlapping conditional rules, one condition per argument). Guarantee, for every syscall, argument value and
+/// 64-bit architecture: a Strict merge lets nothing run that an input stops, a Permissive merge stops nothing an input
+/// lets run, and a profile merged with itself behaves as before (merged alone it is returned unchanged). Strict keeps
+/// an architecture other than x86_64/aarch64 only when every input lists it; Permissive keeps every listed one. On
+/// 32-bit architectures (x86 ...) the guarantee covers syscalls without conditional rules, and a warning says when the
+/// merged profile has such rules.</para>
+/// <para>Every disagreement is written as a warning naming the syscall, the argument values, each profile's action and
+/// the one taken; so are different default actions or defaultErrnoRet values (equal rank: the first profile's is kept,
+/// so put the one you want first), architectures Strict leaves out, and names that are no syscall on the merged
+/// architectures (runc ignores them; they are left out).</para>
 /// </remarks>
 /// <example>
 /// <code>Import-SeccompProfile ./recorded/*.json | Merge-SeccompProfile -Strategy Permissive | Export-SeccompProfile ./app.json</code>
@@ -37,8 +50,9 @@ public sealed class MergeSeccompProfileCommand : ProfileSourceCommand
     private readonly List<SeccompProfile> _profiles = [];
     private readonly List<string> _failedInputs = [];
 
-    /// <summary>How conflicts are settled: Strict (the default) takes the more restrictive action, Permissive the less
-    /// restrictive.</summary>
+    /// <summary>How disagreements are settled: Strict (the default) takes the more restrictive action, so the merge
+    /// lets nothing run that an input stops; Permissive the less restrictive, so it stops nothing an input lets
+    /// run.</summary>
     /// <remarks>A string, not the engine's enum: an engine value type in a field of this class would make PowerShell
     /// load the
     /// engine while it scans the module, before the module's load context is hooked up.</remarks>

@@ -19,14 +19,14 @@ public class SeccompProfileComparerTests
     [Fact]
     public void RuleDifferencesNameOnlyTheArchitecturesTheRuleAppliesTo()
     {
-        // The reference covers the Talos architectures (none listed); the difference only x86_64.
+        // The reference also covers x86; a Talos node architecture is covered by every filter on its own nodes.
         var differences = Compare(
-            """{"defaultAction":"SCMP_ACT_LOG","syscalls":[{"names":["getpid"],"action":"SCMP_ACT_ALLOW"}]}""",
+            """{"defaultAction":"SCMP_ACT_LOG","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"syscalls":[{"names":["getpid"],"action":"SCMP_ACT_ALLOW"}]}""",
             """{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["close"],"action":"SCMP_ACT_ALLOW"}]}""");
 
-        Assert.Equal(["x86_64"], differences.Single(d => d.Kind == SeccompDifferenceKind.SyscallAdded).Architecture);
+        Assert.Equal(["x86_64", "aarch64"], differences.Single(d => d.Kind == SeccompDifferenceKind.SyscallAdded).Architecture);
         Assert.Equal(["x86_64", "aarch64"], differences.Single(d => d.Kind == SeccompDifferenceKind.SyscallRemoved).Architecture);
-        Assert.Equal(["aarch64"], differences.Single(d => d.Kind == SeccompDifferenceKind.ArchitectureRemoved).Architecture);
+        Assert.Equal(["x86"], differences.Single(d => d.Kind == SeccompDifferenceKind.ArchitectureRemoved).Architecture);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public class SeccompProfileComparerTests
             """
             {"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
               {"names":["read","open","mkdir"],"action":"SCMP_ACT_ALLOW"},
-              {"names":["chmod"],"action":"SCMP_ACT_ERRNO","errnoRet":1},
+              {"names":["chmod"],"action":"SCMP_ACT_ERRNO","errnoRet":5},
               {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]}]}
             """,
             """
