@@ -23,7 +23,8 @@ Describe 'Syscall tables from libseccomp''s syscalls.csv' {
         $line = 'type=SECCOMP msg=audit(1795811642.290:{0}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=7 comm="app" exe="/app" sig=0 arch=c000003e syscall={1} compat=0 ip=0x40828e code=0x7ffc0000'
         $events = ($line -f 1, 462), ($line -f 2, 99999) | ConvertFrom-SeccompAuditRecord
         $profile = $events | New-SeccompProfile -FromAuditEvent -ErrorVariable problems -ErrorAction SilentlyContinue
-        $profile.Syscalls[0].Names | Should -Be @('mseal')
+        $runcStart = @('capget', 'capset', 'chdir', 'close', 'execve', 'fstat', 'fstatfs', 'futex', 'getcwd', 'getdents64', 'geteuid', 'getppid', 'newfstatat', 'openat', 'prctl', 'read', 'rt_sigreturn', 'setgid', 'setgroups', 'setuid', 'write')
+        $profile.Syscalls[0].Names | Where-Object { $_ -notin $runcStart } | Should -Be @('mseal')
         $problems.Count | Should -Be 1
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'RecordedSyscallNotInTables,*'
         $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'

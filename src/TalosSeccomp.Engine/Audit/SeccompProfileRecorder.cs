@@ -121,6 +121,7 @@ public sealed class SeccompProfileRecorder
             .OrderBy(a => a.ScmpName, StringComparer.Ordinal)
             .Select(a => a.ScmpName));
         var names = _seen.Keys.Select(k => k.Syscall).ToHashSet(StringComparer.Ordinal);
+        AddedForContainerStart = [];
         if (!SeccompAction.LetsSyscallRun(recorded.DefaultAction))
         {
             // runc installs the filter before it finishes starting the container, and its Go runtime makes some of

@@ -24,6 +24,10 @@ public class SeccompProfileRecorderTests
     private static string Record(string arch, long syscall, string comm = "app", ulong serial = 1) =>
         $"type=SECCOMP msg=audit(1795811642.290:{serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=7 comm=\"{comm}\" exe=\"/app\" sig=0 arch={arch} syscall={syscall} compat=0 ip=0x40828e code=0x7ffc0000";
 
+    // The names the recording itself contributed, without what runc needs to start a container (tested apart below).
+    private static IEnumerable<string> RecordedNames(SeccompProfile profile, SeccompProfileRecorder recorder) =>
+        Assert.Single(profile.Syscalls).Names.Except(recorder.AddedForContainerStart);
+
     [Fact]
     public void AllowsEverySyscallSeenOnceSortedWithTheDefaultAction()
     {
@@ -39,10 +43,31 @@ public class SeccompProfileRecorderTests
         Assert.Equal(["SCMP_ARCH_X86_64"], profile.Architectures);
         var rule = Assert.Single(profile.Syscalls);
         Assert.Equal(SeccompAction.Allow, rule.Action);
-        Assert.Equal(["execve", "read", "write"], rule.Names);
-        Assert.Equal(
-            "{\"architectures\":[\"SCMP_ARCH_X86_64\"],\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\",\"names\":[\"execve\",\"read\",\"write\"]}]}",
-            profile.ToNodeJson());
+        Assert.Equal(["execve", "read", "write"], RecordedNames(profile, recorder));
+        Assert.Equal(rule.Names.Order(StringComparer.Ordinal), rule.Names);
+    }
+
+    [Fact]
+    public void AnEnforcingRecordingAlsoAllowsWhatRuncNeedsToStartTheContainer()
+    {
+        var recorder = new SeccompProfileRecorder();
+        foreach (var e in Parse(Record("c000003e", 59), Record("c000003e", 83, serial: 2)))
+        {
+            recorder.Add(e);
+        }
+
+        var rule = Assert.Single(recorder.Build("Errno").Syscalls);
+        Assert.Superset(SeccompProfileValidator.ContainerStartSyscalls.ToHashSet(), rule.Names.ToHashSet());
+        Assert.Contains("mkdir", rule.Names);
+        // execve was seen, so it is not counted as added; futex was not.
+        Assert.DoesNotContain("execve", recorder.AddedForContainerStart);
+        Assert.Contains("futex", recorder.AddedForContainerStart);
+        Assert.DoesNotContain(SeccompProfileValidator.Validate(recorder.Build("Errno")), d => d.Code == SeccompDiagnosticCode.BlocksContainerStart);
+
+        // A logging recording lets everything run anyway: nothing is added.
+        var logged = Assert.Single(recorder.Build("Log").Syscalls);
+        Assert.Equal(["execve", "mkdir"], logged.Names);
+        Assert.Empty(recorder.AddedForContainerStart);
     }
 
     [Fact]
@@ -58,7 +83,7 @@ public class SeccompProfileRecorderTests
         var profile = recorder.Build("Errno");
 
         Assert.Equal(["SCMP_ARCH_AARCH64", "SCMP_ARCH_X32", "SCMP_ARCH_X86_64"], profile.Architectures);
-        Assert.Equal(["clone", "openat", "read"], Assert.Single(profile.Syscalls).Names);
+        Assert.Equal(["clone", "openat", "read"], RecordedNames(profile, recorder));
         Assert.Contains(recorder.Summary(), s => s is { Architecture: "aarch64", Syscall: "openat", Count: 1 });
     }
 
@@ -92,9 +117,9 @@ public class SeccompProfileRecorderTests
         var allowed = profile.Syscalls.Where(r => r.Action == SeccompAction.Allow).SelectMany(r => r.Names).ToHashSet();
         Assert.Contains("write", allowed);
         Assert.Contains("getpid", allowed);
-        // ptrace stays stopped: the recording returns ENOSYS for it (runc's stub: above every syscall it names), the
-        // base kills; the Permissive merge takes the less restrictive of the two.
-        Assert.Contains(profile.Syscalls, r => !SeccompAction.LetsSyscallRun(r.Action) && r.Names.Contains("ptrace"));
+        // ptrace stays stopped: the base kills it and the recording denies it, so the Permissive merge denies it too.
+        Assert.DoesNotContain("ptrace", allowed);
+        Assert.False(SeccompAction.LetsSyscallRun(profile.DefaultAction));
     }
 
     [Fact]
@@ -108,7 +133,7 @@ public class SeccompProfileRecorderTests
 
         var profile = recorder.Build("Errno");
 
-        Assert.Equal(["write"], Assert.Single(profile.Syscalls).Names);
+        Assert.Equal(["write"], RecordedNames(profile, recorder));
         var unnamed = Assert.Single(recorder.UnnamedSyscalls);
         Assert.Equal(new UnnamedRecordedSyscall("x86_64", 0xc000003e, 99999, 1), unnamed);
         var error = unnamed.ToError();
@@ -135,7 +160,7 @@ public class SeccompProfileRecorderTests
         var profile = recorder.Build("Errno");
 
         Assert.Empty(recorder.UnnamedSyscalls);
-        Assert.Equal(["file_getattr", "getxattrat", "listmount", "lsm_list_modules", "mseal", "statmount", "uretprobe"], Assert.Single(profile.Syscalls).Names);
+        Assert.Equal(["file_getattr", "getxattrat", "listmount", "lsm_list_modules", "mseal", "statmount", "uretprobe"], RecordedNames(profile, recorder));
         Assert.Equal(["SCMP_ARCH_AARCH64", "SCMP_ARCH_X86_64"], profile.Architectures);
     }
 
