@@ -139,6 +139,20 @@ Describe 'Set-TalosSeccompProfile' {
         Remove-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json | Select-Object -ExpandProperty Action | Should -Be 'Removed'
     }
 
+    It 'binds a piped profile to -Profile, not to -Node, and targets the context''s nodes' {
+        $results = New-SeccompProfile -DefaultAction Log -Architecture X86_64 |
+            Set-TalosSeccompProfile -TalosConfig $Config -Name piped-all.json -DryRun -WarningAction SilentlyContinue
+        ($results.Node | Sort-Object) | Should -Be ($Info.nodes | Sort-Object)
+        $results.Action | Should -Be @('Added', 'Added', 'Added')
+        $results.DryRun | Should -Be @($true, $true, $true)
+    }
+
+    It 'takes piped strings as nodes' {
+        $results = $Info.nodes[1], $Info.nodes[2] |
+            Set-TalosSeccompProfile -TalosConfig $Config -Name piped-nodes.json -DryRun -WarningAction SilentlyContinue
+        ($results.Node | Sort-Object) | Should -Be (@($Info.nodes[1], $Info.nodes[2]) | Sort-Object)
+    }
+
     It 'sends nothing with -WhatIf and shows the diff' {
         $before = (Get-Applied $Info.nodes[1]).Count
         $script = @"

@@ -48,10 +48,10 @@ namespace TalosSeccomp.Commands;
 /// SeccompProfileApplyOutcomeUnknown says what was read and how to check (Get-TalosSeccompProfile, the MachineConfig
 /// version). Ctrl+C during the apply reports the same error (as a warning on the host, since the pipeline has
 /// stopped).</para>
-/// <para>Nodes come from -Node, from the pipeline (TalosNode objects from Get-TalosNode), or from the talosconfig
-/// context. They are done concurrently, up to -ThrottleLimit (16) at a time, with a progress bar; each node gives one
-/// result object, and a node that fails gives one error naming it while the others complete. With -ErrorAction Stop the
-/// command stops at the first failure.</para>
+/// <para>Nodes come from -Node, from the pipeline (node names as strings, or TalosNode objects from Get-TalosNode), or
+/// from the talosconfig context; a piped profile binds to -Profile, never to -Node. They are done concurrently, up to
+/// -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object, and a node that fails gives
+/// one error naming it while the others complete. With -ErrorAction Stop the command stops at the first failure.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode | Set-TalosSeccompProfile -Name audit.json</code>
