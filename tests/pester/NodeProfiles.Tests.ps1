@@ -117,6 +117,42 @@ Describe 'Set-TalosSeccompProfile' {
         Remove-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[0] -Name piped.json, from-file.json | Select-Object -ExpandProperty Action | Should -Be 'Removed'
     }
 
+    It 'adds the default profile but replaces another profile of that name only with -Force' {
+        $node = $Info.nodes[0]
+        $strict = @{ defaultAction = 'SCMP_ACT_ALLOW'; syscalls = @(@{ names = @('ptrace'); action = 'SCMP_ACT_ERRNO'; errnoRet = 1 }) }
+        Set-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json -Value $strict | Select-Object -ExpandProperty Action | Should -Be 'Added'
+        $before = (Get-Applied $node).Count
+
+        $result = Set-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json -ErrorVariable err -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SeccompProfileDefaultWouldReplace,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err[0].TargetObject | Should -Be $node
+        $err[0].Exception.Message | Should -Match ([regex]::Escape($node) + '.*''strict\.json''.*-Force')
+        (Get-Applied $node).Count | Should -Be $before
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json).Profile.DefaultAction | Should -Be 'SCMP_ACT_ALLOW'
+
+        $forced = Set-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json -Force
+        $forced.Action | Should -Be 'Replaced'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json).Profile.DefaultAction | Should -Be 'SCMP_ACT_LOG'
+        Remove-TalosSeccompProfile -TalosConfig $Config -Node $node -Name strict.json | Select-Object -ExpandProperty Action | Should -Be 'Removed'
+    }
+
+    It 'binds a piped profile to -Profile, not to -Node, and targets the context''s nodes' {
+        $results = New-SeccompProfile -DefaultAction Log -Architecture X86_64 |
+            Set-TalosSeccompProfile -TalosConfig $Config -Name piped-all.json -DryRun -WarningAction SilentlyContinue
+        ($results.Node | Sort-Object) | Should -Be ($Info.nodes | Sort-Object)
+        $results.Action | Should -Be @('Added', 'Added', 'Added')
+        $results.DryRun | Should -Be @($true, $true, $true)
+    }
+
+    It 'takes piped strings as nodes' {
+        $results = $Info.nodes[1], $Info.nodes[2] |
+            Set-TalosSeccompProfile -TalosConfig $Config -Name piped-nodes.json -DryRun -WarningAction SilentlyContinue
+        ($results.Node | Sort-Object) | Should -Be (@($Info.nodes[1], $Info.nodes[2]) | Sort-Object)
+    }
+
     It 'sends nothing with -WhatIf and shows the diff' {
         $before = (Get-Applied $Info.nodes[1]).Count
         $script = @"
@@ -193,6 +229,28 @@ Describe 'Remove-TalosSeccompProfile' {
             Remove-TalosSeccompProfile -TalosConfig $Config -Wait | Select-Object -ExpandProperty Action | Should -Be 'Removed'
         (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[2]).Name | Should -Be 'audit.json'
         (Get-TalosSeccompProfile -TalosConfig $Config -Node $Info.nodes[1] -Name 'big.json').Name | Should -Be 'big.json'
+    }
+
+    It 'asks before a wildcard removes several profiles of a node, and removes them with -Force' {
+        $node = $Info.nodes[1]
+        'wc-a.json', 'wc-b.json' | ForEach-Object {
+            Set-TalosSeccompProfile -TalosConfig $Config -Node $node -Name $_ -Value @{ defaultAction = 'SCMP_ACT_LOG' } | Out-Null
+        }
+        $before = (Get-Applied $node).Count
+        # A non-interactive host cannot answer the question: it is an error and nothing is removed.
+        $script = @"
+Import-Module '$(Join-Path $ModulePath 'TalosSeccomp.psd1')'
+Remove-TalosSeccompProfile -TalosConfig '$Config' -Node '$node' -Name 'wc-*'
+"@
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        ($output -join "`n") | Should -Match 'NonInteractive'
+        (Get-Applied $node).Count | Should -Be $before
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $node -Name 'wc-*').Name | Should -Be @('wc-a.json', 'wc-b.json')
+
+        $removed = Remove-TalosSeccompProfile -TalosConfig $Config -Node $node -Name 'wc-*' -Force
+        $removed.Action | Should -Be 'Removed'
+        $removed.Name | Should -Be 'wc-a.json, wc-b.json'
+        Get-TalosSeccompProfile -TalosConfig $Config -Node $node -Name 'wc-*' | Should -BeNullOrEmpty
     }
 
     It 'sends nothing with -WhatIf' {

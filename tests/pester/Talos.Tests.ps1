@@ -68,6 +68,12 @@ Describe 'Get-TalosVersion' {
         $versions | ForEach-Object { $_.Tag | Should -Be 'v1.11.5'; $_.PSObject.TypeNames[0] | Should -Be 'TalosSeccomp.Talos.TalosVersionInfo' }
     }
 
+    It 'binds piped strings as nodes' {
+        $versions = $Info.nodes[0], $Info.nodes[2] | Get-TalosVersion -TalosConfig $Config
+        ($versions.Node | Sort-Object) | Should -Be (@($Info.nodes[0], $Info.nodes[2]) | Sort-Object)
+        (Get-Command Get-TalosVersion).Parameters['Node'].Attributes.Where({ $_ -is [Parameter] }).ValueFromPipeline | Should -Contain $true
+    }
+
     It 'renders the talosctl-like table' {
         $text = Get-TalosVersion -TalosConfig $Config -Node $Info.nodes[0] | Out-String
         $text | Should -Match 'NODE\s+TAG\s+SHA\s+OS/ARCH'

@@ -185,6 +185,9 @@ public static class ErrorIds
     public const string SeccompProfilePathIsDirectory = "SeccompProfilePathIsDirectory";
     /// <summary>The node has a staged config that an apply would discard (give -Force to discard it).</summary>
     public const string SeccompProfileStagedConfigPending = "SeccompProfileStagedConfigPending";
+    /// <summary>No profile was given and the node's profile of that name differs from the default audit profile, which
+    /// may only be added (give the profile, or -Force to replace it).</summary>
+    public const string SeccompProfileDefaultWouldReplace = "SeccompProfileDefaultWouldReplace";
     /// <summary>-TalosConfig names a directory, not a talosconfig file.</summary>
     public const string TalosConfigPathIsDirectory = "TalosConfigPathIsDirectory";
 

@@ -24,8 +24,8 @@ namespace TalosSeccomp.Commands;
 /// configured value (compact JSON with sorted keys), so drift between the config and the files shows. Without the admin
 /// role the command says so in a warning and still returns the profiles, with ContentError explaining why the content
 /// is missing.</para>
-/// <para>Nodes come from -Node, from the pipeline (Get-TalosNode), or from the talosconfig context, and are asked
-/// concurrently.</para>
+/// <para>Nodes come from -Node, from the pipeline (node names as strings, or Get-TalosNode), or from the talosconfig
+/// context, and are asked concurrently.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosSeccompProfile</code>

@@ -10,7 +10,8 @@ namespace TalosSeccomp.Commands;
 /// and returns one TalosVersionInfo per node: tag, commit, architecture, platform, Go version and build time. A node
 /// that fails gives one error naming it; the others still answer.</para>
 /// <para>Calls in one PowerShell session share one TLS connection per endpoint set, so repeated calls skip the
-/// handshake.</para>
+/// handshake. Nodes come from -Node, from the pipeline (node names as strings, or TalosNode objects from
+/// Get-TalosNode), or from the talosconfig context.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosVersion -Node 10.5.0.2, 10.5.0.3</code>
@@ -19,6 +20,10 @@ namespace TalosSeccomp.Commands;
 /// <example>
 /// <code>Get-TalosNode | Get-TalosVersion | Group-Object Tag</code>
 /// <para>Shows which Talos versions run in the cluster of the current context.</para>
+/// </example>
+/// <example>
+/// <code>Get-Content ./nodes.txt | Get-TalosVersion</code>
+/// <para>Gets the version of the nodes listed one per line in a file: piped strings are node names.</para>
 /// </example>
 /// <example>
 /// <code>Get-TalosVersion -Endpoint 192.168.1.10 -Node 192.168.1.11 -TimeoutSec 5 -ErrorAction Stop</code>

@@ -16,6 +16,9 @@ namespace TalosSeccomp.Commands;
 /// sent. -WhatIf shows per node the entries that would go; -Confirm asks per node; -DryRun lets the node check the
 /// change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are
 /// gone.</para>
+/// <para>When wildcards in -Name match more than one profile on a node (-Name '*' matches them all), the command asks
+/// before removing them, naming them, as for a high-impact change; -Force or -Confirm:$false removes without asking.
+/// In a non-interactive host (a runbook, pwsh -NonInteractive) the question is an error and nothing is removed.</para>
 /// <para>Staged configs: the command edits the active config, and an apply in any mode but Try replaces the node's
 /// persistent config. When the node has a staged config (applied with -Mode Staged, waiting for a reboot) that differs
 /// from the active one, the command refuses with SeccompProfileStagedConfigPending and applies nothing, because the
@@ -62,10 +65,21 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     [SupportsWildcards]
     public string[] Name { get; set; } = [];
 
-    /// <summary>Apply even though the node has a staged config (applied with -Mode Staged, waiting for a reboot), which
-    /// is then discarded.</summary>
+    /// <summary>Remove without the prompt that a wildcard matching several profiles on a node brings, and apply even
+    /// though the node has a staged config (applied with -Mode Staged, waiting for a reboot), which is then
+    /// discarded.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    private bool _confirmGiven;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        // -Confirm:$false declines the prompt; -Confirm already asked through ShouldProcess, with the diff.
+        _confirmGiven = MyInvocation.BoundParameters.ContainsKey("Confirm");
+        base.BeginProcessing();
+    }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -114,6 +128,15 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
         }
 
         base.EndProcessing();
+    }
+
+    /// <inheritdoc />
+    private protected override string? HighImpactQuestion(SeccompProfilePlan plan)
+    {
+        var matched = plan.WildcardRemovals;
+        return Force || _confirmGiven || matched.Count < 2 ? null
+            : $"-Name {string.Join(", ", plan.Edits.SelectMany(e => e.Patterns))} matches {matched.Count} profiles on {plan.DisplayNode}: {string.Join(", ", matched)}. "
+              + "Remove them all? (-Force or -Confirm:$false removes without asking.)";
     }
 
     /// <inheritdoc />

@@ -19,10 +19,12 @@ namespace TalosSeccomp.Commands;
 /// Unchanged.</para>
 /// <para>The profile comes from -Profile (an object from New-SeccompProfile or Import-SeccompProfile, also from the
 /// pipeline), -Value (a hashtable in the profile's JSON shape) or -Path (a JSON file). With none of them, the Talos
-/// seccomp guide's audit profile {"defaultAction":"SCMP_ACT_LOG"} is deployed (-Verbose says so). The name defaults to
-/// the profile's own name (its file name) and must be a plain file name: letters, digits, '.', '_' and '-', because
-/// Talos writes /var/lib/kubelet/seccomp/profiles/NAME without checking. A profile that Test-SeccompProfile reports
-/// errors for is refused unless -Force is given. All of this is checked before any call.</para>
+/// seccomp guide's audit profile {"defaultAction":"SCMP_ACT_LOG"} is deployed (-Verbose says so), but only added: a
+/// node whose profile of that name has another value gives the error SeccompProfileDefaultWouldReplace and keeps its
+/// profile (a forgotten -Profile must not turn a strict profile into log-everything), unless -Force is given. The name
+/// defaults to the profile's own name (its file name) and must be a plain file name: letters, digits, '.', '_' and '-',
+/// because Talos writes /var/lib/kubelet/seccomp/profiles/NAME without checking. A profile that Test-SeccompProfile
+/// reports errors for is refused unless -Force is given. All of this is checked before any call.</para>
 /// <para>The apply mode is always sent: Auto by default (seccomp profiles never need a reboot), or -Mode NoReboot, Try
 /// (with -TryTimeout) or Staged; a reboot is never requested. -DryRun lets each node check the config and return its
 /// own summary without applying it. -WhatIf shows, per node, the diff of the seccompProfiles entries that would change,
@@ -46,10 +48,10 @@ namespace TalosSeccomp.Commands;
 /// SeccompProfileApplyOutcomeUnknown says what was read and how to check (Get-TalosSeccompProfile, the MachineConfig
 /// version). Ctrl+C during the apply reports the same error (as a warning on the host, since the pipeline has
 /// stopped).</para>
-/// <para>Nodes come from -Node, from the pipeline (TalosNode objects from Get-TalosNode), or from the talosconfig
-/// context. They are done concurrently, up to -ThrottleLimit (16) at a time, with a progress bar; each node gives one
-/// result object, and a node that fails gives one error naming it while the others complete. With -ErrorAction Stop the
-/// command stops at the first failure.</para>
+/// <para>Nodes come from -Node, from the pipeline (node names as strings, or TalosNode objects from Get-TalosNode), or
+/// from the talosconfig context; a piped profile binds to -Profile, never to -Node. They are done concurrently, up to
+/// -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object, and a node that fails gives
+/// one error naming it while the others complete. With -ErrorAction Stop the command stops at the first failure.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode | Set-TalosSeccompProfile -Name audit.json</code>
@@ -103,8 +105,9 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Deploy a profile even though Test-SeccompProfile reports errors for it, and apply even though the node
-    /// has a staged config, which is then discarded.</summary>
+    /// <summary>Deploy a profile even though Test-SeccompProfile reports errors for it, apply even though the node has a
+    /// staged config, which is then discarded, and, when no profile is given, replace the node's profile of that name
+    /// with the audit profile.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -149,7 +152,9 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
             {
                 var name = Name ?? "audit.json";
                 WriteVerbose($"No profile given: deploying the Talos guide's audit profile {SeccompProfile.AuditProfileJson} as {name}.");
-                AddEdit(name, SeccompProfile.CreateAuditProfile());
+                var edit = SeccompProfileEdit.SetDefault(name, replaceExisting: Force);
+                WarnAbout(edit);
+                _edits.Add(edit);
             }
 
             SeccompProfileDeployer.ValidateOptions(ApplyOptions(PassThru, Force));

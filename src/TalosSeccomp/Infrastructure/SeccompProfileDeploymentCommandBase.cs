@@ -80,6 +80,15 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
             {
                 return;
             }
+
+            if (HighImpactQuestion(plan) is { } question)
+            {
+                var caption = $"{MyInvocation.MyCommand.Name} on {node}";
+                if (!await AskAsync(sink, c => c.ShouldContinue(question, caption), cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
         }
 
         IReadOnlyList<SeccompProfileChange> changes;
@@ -109,6 +118,12 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
             sink.Object(change);
         }
     }
+
+    /// <summary>
+    /// The ShouldContinue question to ask, after ShouldProcess approved, for a change of high impact (null: none); the
+    /// convention for destructive sub-cases of a cmdlet whose ShouldProcess does not prompt by default.
+    /// </summary>
+    private protected virtual string? HighImpactQuestion(SeccompProfilePlan plan) => null;
 
     /// <summary>Writes the validator's findings about the profiles being deployed as warnings.</summary>
     private protected void WarnAbout(SeccompProfileEdit edit)

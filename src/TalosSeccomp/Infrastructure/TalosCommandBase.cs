@@ -44,10 +44,12 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
 
     /// <summary>
     /// Nodes to run the command on (sent as the 'node' metadata through the endpoint). Without it, the
-    /// context's nodes; without those, the endpoint's own node.
+    /// context's nodes; without those, the endpoint's own node. Also taken from the pipeline: strings
+    /// ('n1', 'n2' | Get-TalosVersion) and the Node property of piped objects (TalosNode).
     /// </summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Nodes")]
+    [NodeNameTransformation]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(TalosNodeCompleter))]
     public string[]? Node { get; set; }

@@ -15,9 +15,11 @@ public sealed class SeccompProfileEdit
 {
     private readonly IReadOnlyList<Wildcard> _patterns;
 
-    private SeccompProfileEdit(SeccompProfileEditKind kind, string name, JsonObject? value, IReadOnlyList<Wildcard> patterns, IReadOnlyList<SeccompDiagnostic> diagnostics)
+    private SeccompProfileEdit(SeccompProfileEditKind kind, string name, JsonObject? value, IReadOnlyList<Wildcard> patterns, IReadOnlyList<SeccompDiagnostic> diagnostics,
+        bool addOnly = false)
     {
         Kind = kind;
+        AddOnly = addOnly;
         Name = name;
         Value = value;
         _patterns = patterns;
@@ -35,6 +37,12 @@ public sealed class SeccompProfileEdit
 
     /// <summary>The name patterns a remove matches; empty for a set.</summary>
     public IReadOnlyList<string> Patterns => _patterns.Select(p => p.Pattern).ToList();
+
+    /// <summary>
+    /// True for the default profile deployed because none was given: it may be added, but an existing entry with a
+    /// different value is refused (<see cref="SeccompProfilePlan.Create"/>) instead of replaced.
+    /// </summary>
+    public bool AddOnly { get; }
 
     /// <summary>What <see cref="SeccompProfileValidator"/> found in the profile of a set (warnings, and errors accepted with force).</summary>
     public IReadOnlyList<SeccompDiagnostic> Diagnostics { get; }
@@ -67,6 +75,20 @@ public sealed class SeccompProfileEdit
         return new SeccompProfileEdit(SeccompProfileEditKind.Set, name, profile.ToJsonNode(), Array.Empty<Wildcard>(), diagnostics);
     }
 
+    /// <summary>
+    /// The edit deployed when no profile was given: <paramref name="name"/> set to the Talos guide's audit profile
+    /// (<see cref="SeccompProfile.CreateAuditProfile"/>). Unless <paramref name="replaceExisting"/>, it only adds: planning
+    /// it against a node whose entry with the name has another value fails with <c>SeccompProfileDefaultWouldReplace</c>,
+    /// because a forgotten profile argument must not turn a strict profile into log-everything.
+    /// </summary>
+    /// <param name="name">The profile (file) name on the node.</param>
+    /// <param name="replaceExisting">Replace an existing entry like <see cref="Set"/> does.</param>
+    public static SeccompProfileEdit SetDefault(string name, bool replaceExisting)
+    {
+        var edit = Set(name, SeccompProfile.CreateAuditProfile());
+        return replaceExisting ? edit : new SeccompProfileEdit(edit.Kind, edit.Name, edit.Value, Array.Empty<Wildcard>(), edit.Diagnostics, addOnly: true);
+    }
+
     /// <summary>An edit that removes every entry whose name matches one of <paramref name="patterns"/> (wildcards, case-sensitive).</summary>
     /// <exception cref="TalosSeccompException"><c>InvalidWildcardPattern</c>; <c>SeccompProfileNameMissing</c> when no pattern is given;
     /// <c>UnsafeProfileName</c> for a name without wildcards longer than a file name can be.</exception>
@@ -92,6 +114,9 @@ public sealed class SeccompProfileEdit
     internal MachineConfigEdit ApplyTo(string configText, string? source) => Kind == SeccompProfileEditKind.Set
         ? MachineConfigSeccompEditor.Set(configText, Name, Value!, source)
         : MachineConfigSeccompEditor.Remove(configText, Patterns, source);
+
+    /// <summary>True when <paramref name="name"/> matches one of this remove's patterns that has wildcards.</summary>
+    internal bool MatchesByWildcard(string name) => _patterns.Any(p => p.HasWildcards && p.IsMatch(name));
 
     /// <summary>True when <paramref name="name"/> is one of the profiles this edit sets or removes.</summary>
     internal bool Concerns(string name) => Kind == SeccompProfileEditKind.Set ? Name == name : _patterns.Any(p => p.IsMatch(name));

@@ -1,6 +1,7 @@
 using System.Text;
 using TalosSeccomp.MachineConfig;
 using TalosSeccomp.Errors;
+using TalosSeccomp.Profiles;
 
 namespace TalosSeccomp.Talos.Deployment;
 
@@ -64,6 +65,14 @@ public sealed class SeccompProfilePlan
         }
     }
 
+    /// <summary>
+    /// The profiles that remove edits match by a wildcard pattern (not by exact name), in config order. When there are
+    /// several, the removal is a high-impact change the caller should confirm (<c>-Name '*'</c> removes everything).
+    /// </summary>
+    public IReadOnlyList<string> WildcardRemovals => Edits
+        .SelectMany((e, i) => e.Kind == SeccompProfileEditKind.Remove ? Steps[i].Before.Select(b => b.Name).Where(e.MatchesByWildcard) : [])
+        .Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>One phrase per edit: "set audit.json (replace)", "remove a.json, b.json", "remove *.tmp (nothing matches)".</summary>
     public string Summary => string.Join("; ", Edits.Select((e, i) => Describe(e, Steps[i], ActionOf(i))));
 
@@ -82,7 +91,9 @@ public sealed class SeccompProfilePlan
     }
 
     /// <summary>Plans <paramref name="edits"/> against a config text (the safety-checked splice of <see cref="MachineConfigSeccompEditor"/>).</summary>
-    /// <exception cref="Errors.TalosSeccompException">The patch errors, e.g. <c>MachineConfigMissingV1Alpha1</c>, naming the node.</exception>
+    /// <exception cref="Errors.TalosSeccompException">The patch errors, e.g. <c>MachineConfigMissingV1Alpha1</c>, naming the node;
+    /// <c>SeccompProfileDefaultWouldReplace</c> (InvalidOperation) when an <see cref="SeccompProfileEdit.AddOnly"/> edit meets an
+    /// entry with another value.</exception>
     public static SeccompProfilePlan Create(string? node, string displayNode, IReadOnlyList<SeccompProfileEdit> edits, string configText, string configVersion)
     {
         ArgumentNullException.ThrowIfNull(edits);
@@ -92,6 +103,15 @@ public sealed class SeccompProfilePlan
         foreach (var edit in edits)
         {
             var step = edit.ApplyTo(text, displayNode);
+            if (edit.AddOnly && step.Changed && step.Before.Count > 0)
+            {
+                throw new TalosSeccompException(ErrorIds.SeccompProfileDefaultWouldReplace, ErrorKind.InvalidOperation,
+                    $"{displayNode} already has a seccomp profile '{edit.Name}' that differs from the default audit profile {SeccompProfile.AuditProfileJson}, "
+                    + "and no profile was given (-Profile, -Value or -Path), so it was not replaced. Nothing was applied. "
+                    + "Give the profile to deploy, or use -Force to replace it with the audit profile.",
+                    displayNode);
+            }
+
             steps.Add(step);
             text = step.NewText;
         }

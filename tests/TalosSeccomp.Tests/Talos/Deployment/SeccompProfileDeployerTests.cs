@@ -353,6 +353,42 @@ public sealed class SeccompProfileDeployerTests : DeploymentTestBase
     }
 
     [Fact]
+    public void TheDefaultProfileIsOnlyAddedUnlessReplacingIsAsked()
+    {
+        // Full() holds audit.json (the audit profile) and deny-ptrace.json (another value).
+        var text = ConfigFixtures.Full();
+
+        var added = SeccompProfilePlan.Create("n", "n1", [SeccompProfileEdit.SetDefault("new.json", replaceExisting: false)], text, "1");
+        Assert.Equal(SeccompProfileChangeAction.Added, added.ActionOf(0));
+        var same = SeccompProfilePlan.Create("n", "n1", [SeccompProfileEdit.SetDefault("audit.json", replaceExisting: false)], text, "1");
+        Assert.Equal(SeccompProfileChangeAction.Unchanged, same.ActionOf(0));
+
+        var error = Assert.Throws<TalosSeccompException>(() =>
+            SeccompProfilePlan.Create("n", "n1", [SeccompProfileEdit.SetDefault("deny-ptrace.json", replaceExisting: false)], text, "1"));
+        Assert.Equal("SeccompProfileDefaultWouldReplace", error.ErrorId);
+        Assert.Equal(ErrorKind.InvalidOperation, error.Kind);
+        Assert.Equal("n1", error.Target);
+        Assert.Contains("n1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'deny-ptrace.json'", error.Message, StringComparison.Ordinal);
+
+        var forced = SeccompProfilePlan.Create("n", "n1", [SeccompProfileEdit.SetDefault("deny-ptrace.json", replaceExisting: true)], text, "1");
+        Assert.Equal(SeccompProfileChangeAction.Replaced, forced.ActionOf(0));
+    }
+
+    [Theory]
+    [InlineData(new[] { "*" }, new[] { "audit.json", "deny-ptrace.json" })]
+    [InlineData(new[] { "*.json", "audit.json" }, new[] { "audit.json", "deny-ptrace.json" })]
+    [InlineData(new[] { "audit.*" }, new[] { "audit.json" })]
+    [InlineData(new[] { "audit.json", "deny-ptrace.json" }, new string[0])]
+    [InlineData(new[] { "x*" }, new string[0])]
+    public void WildcardRemovalsNameWhatThePatternsMatch(string[] patterns, string[] expected)
+    {
+        var plan = SeccompProfilePlan.Create("n", "n1", [SeccompProfileEdit.Remove(patterns)], ConfigFixtures.Full(), "1");
+
+        Assert.Equal(expected, plan.WildcardRemovals);
+    }
+
+    [Fact]
     public void AConfigWithoutV1Alpha1DocumentIsRefused()
     {
         var text = string.Concat(ConfigFixtures.OtherDocuments.Select(d => "---\n" + d));
