@@ -31,7 +31,9 @@ public sealed class FakeNode
     internal const string CriNamespace = "cri";
     internal const string ClusterNamespace = "cluster";
 
-    private static readonly ISerializer YamlSerializer = new SerializerBuilder().WithIndentedSequences().Build();
+    // Like Go's yaml.v3, which Talos marshals resources with: a string that would read back as a number, boolean or
+    // null (minKernel "4.8" in Docker's profile) is quoted, so it stays a string.
+    private static readonly ISerializer YamlSerializer = new SerializerBuilder().WithIndentedSequences().WithQuotingNecessaryStrings().Build();
     private readonly object gate = new();
     private readonly List<AppliedConfiguration> applied = new();
     private readonly Dictionary<string, string> files = new(StringComparer.Ordinal);
