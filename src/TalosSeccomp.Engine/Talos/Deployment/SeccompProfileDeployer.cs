@@ -89,19 +89,21 @@ public sealed class SeccompProfileDeployer
         {
             // The persistent config is read with the version re-check, in parallel: no extra round trip.
             var activeRead = ReadConfigResourceAsync(current.Node, TalosResources.ActiveMachineConfigId, cancellationToken);
-            var persistentRead = attempts == 1 && !options.DryRun && options.Mode != SeccompApplyMode.Try
+            var persistentRead = !options.DryRun && options.Mode != SeccompApplyMode.Try
                 ? ReadPersistentAsync(current.Node, cancellationToken)
                 : Task.FromResult<CosiResource?>(null);
             var active = await activeRead.ConfigureAwait(false);
             var persistent = await persistentRead.ConfigureAwait(false);
             var (text, version) = (MachineConfigBody.FromResource(active, current.DisplayNode), active.Metadata?.Version ?? string.Empty);
-            if (persistent is not null)
-            {
-                CheckPersistent(current.DisplayNode, active, text, persistent, options, warnings);
-            }
-
             if (version == current.ConfigVersion && string.Equals(text, current.OriginalText, StringComparison.Ordinal))
             {
+                // Judged only on a round where the active config did not move: another writer's apply changes both
+                // configs, and the two reads could straddle it, which would look like a staged config.
+                if (persistent is not null)
+                {
+                    CheckPersistent(current.DisplayNode, active, text, persistent, options, warnings);
+                }
+
                 break;
             }
 
