@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using TalosSeccomp.Errors;
 using TalosSeccomp.Formats;
 
 namespace TalosSeccomp.MachineConfig;

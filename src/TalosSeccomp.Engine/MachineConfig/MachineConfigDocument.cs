@@ -1,5 +1,3 @@
-using TalosSeccomp.Errors;
-
 namespace TalosSeccomp.MachineConfig;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using TalosSeccomp.Errors;
-
 namespace TalosSeccomp.MachineConfig;
 
 /// <summary>Where <c>machine.seccompProfiles</c> stands in the v1alpha1 document, which decides how an edit is spliced.</summary>

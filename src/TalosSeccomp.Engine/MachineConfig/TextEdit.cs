@@ -1,7 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
-using TalosSeccomp.Errors;
-using YamlDotNet.Core.Events;
 
 namespace TalosSeccomp.MachineConfig;
 

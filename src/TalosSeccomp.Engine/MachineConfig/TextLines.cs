@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using TalosSeccomp.Errors;
-
 namespace TalosSeccomp.MachineConfig;
 
 /// <summary>Line arithmetic on the config text.</summary>

@@ -1,12 +1,4 @@
-using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
-using Google.Protobuf;
-using TalosSeccomp.Errors;
-using TalosSeccomp.Talos.Wire.Cluster;
-using TalosSeccomp.Talos.Wire.Cri;
-using YamlDotNet.RepresentationModel;
-using CosiResource = TalosSeccomp.Talos.Wire.Cosi.Resource;
 
 namespace TalosSeccomp.Talos;
 
