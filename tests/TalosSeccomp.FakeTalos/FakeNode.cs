@@ -394,6 +394,10 @@ public sealed class FakeNode
         Resources.Put(ClusterNamespace, MemberType, member.Hostname, "cluster.MemberController", spec, yamlText, yamlText);
     }
 
+    // As upstream internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go ApplyConfiguration does: NO_REBOOT
+    // (and AUTO) call SetPersistedConfig then SetConfig, TRY only SetConfig (the persistent config stays behind until the
+    // rollback or the next apply), STAGED only SetPersistedConfig. The two resources are MachineConfigs ids "v1alpha1"
+    // (active) and "persistent" (pkg/machinery/resources/config/machine_config.go).
     private void SetConfig(string text, FakeMachineConfig parsed, bool persist)
     {
         lock (gate)
