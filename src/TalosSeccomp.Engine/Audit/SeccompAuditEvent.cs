@@ -45,6 +45,31 @@ public enum SeccompAuditAction
 }
 
 /// <summary>
+/// Whether <see cref="SeccompAuditEvent"/>'s Kubernetes fields (Namespace, Pod, Container, …) could be filled in, and
+/// if not, why not. Attribution never guesses: an event is either tied to one container or says why it is not.
+/// </summary>
+public enum AuditAttribution
+{
+    /// <summary>No lookup was made (the event was parsed offline, or attribution was turned off).</summary>
+    NotAttempted,
+
+    /// <summary>The process ran in a Kubernetes container; Namespace, Pod, PodUid, Container, ContainerId and Image are set.</summary>
+    Container,
+
+    /// <summary>The process is not in a Kubernetes pod (a Talos service, a host process, a container outside k8s.io).</summary>
+    NotAContainer,
+
+    /// <summary>The process had exited before it could be looked up, so nothing tells which container it was in.</summary>
+    ProcessExited,
+
+    /// <summary>The lookup needed a role the talosconfig's certificate does not have (reading /proc/&lt;pid&gt;/cgroup needs os:admin).</summary>
+    RoleTooWeak,
+
+    /// <summary>The node did not answer the lookup (see the warning written for it).</summary>
+    LookupFailed,
+}
+
+/// <summary>
 /// One kernel seccomp audit record (AUDIT_SECCOMP, type 1326): which process made which syscall on which
 /// node, and what the filter did about it. Produced by <see cref="SeccompAuditParser"/>.
 /// </summary>
@@ -112,6 +137,34 @@ public sealed class SeccompAuditEvent
 
     /// <summary>The LSM task context (<c>subj=</c>) when an LSM supplied one; null otherwise.</summary>
     public string? Subject { get; init; }
+
+    /// <summary>The Kubernetes namespace of the pod the process ran in; null unless <see cref="Attribution"/> is Container.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>The pod's name; null unless <see cref="Attribution"/> is Container.</summary>
+    public string? Pod { get; set; }
+
+    /// <summary>The pod's UID (from its cgroup path or its CRI sandbox); null unless <see cref="Attribution"/> is Container.</summary>
+    public string? PodUid { get; set; }
+
+    /// <summary>The container's name in the pod spec; null unless <see cref="Attribution"/> is Container.</summary>
+    public string? Container { get; set; }
+
+    /// <summary>The container's 64-hex runtime id (CRI container id); null unless <see cref="Attribution"/> is Container.</summary>
+    public string? ContainerId { get; set; }
+
+    /// <summary>The container's image as CRI reports it; null unless <see cref="Attribution"/> is Container.</summary>
+    public string? Image { get; set; }
+
+    /// <summary>Whether the Kubernetes fields are set, and if not, why not.</summary>
+    public AuditAttribution Attribution { get; set; }
+
+    /// <summary>
+    /// True for a record made by the container runtime's own init before it executed the workload (comm
+    /// <c>runc:[2:INIT]</c>): runc installs the filter before exec, so a profile the container runs under must allow
+    /// these syscalls too.
+    /// </summary>
+    public bool IsContainerInit => string.Equals(ProcessName, "runc:[2:INIT]", StringComparison.Ordinal);
 
     /// <summary>The record text as read, without the line ending.</summary>
     public string Raw { get; init; } = string.Empty;
