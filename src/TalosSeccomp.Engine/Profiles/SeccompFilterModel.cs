@@ -67,6 +67,7 @@ public sealed record SeccompEvaluation(IReadOnlyList<SeccompEffect> Effects, str
 /// <item>No matching rule: the default action; on an architecture the profile lists, with a default that denies and a defaultErrnoRet other than ENOSYS, runc returns ENOSYS for syscall numbers above the largest the profile names.</item>
 /// <item>An architecture the filter does not cover (not listed, not the node's own) gets libseccomp's bad-architecture action, KILL_THREAD.</item>
 /// <item>On a 32-bit architecture (x86, x32, arm, ...) the outcome of conditional rules is not modelled: every effect of the syscall's rules, and the default, is a candidate.</item>
+/// <item>Where two or more rules of a syscall test one argument and one orders it (GT, GE, LT, LE) against a value of 0xffffffff or more, libseccomp's shared 64-bit (high-word, low-word) comparisons decide (measured with runc): every effect of the rules, and the default, is a candidate.</item>
 /// <item>Known gap, measured with runc 1.1.5 / libseccomp 2.5.4: some sets of rules with conditions on several arguments of one syscall are mis-compiled (a call matching exactly one rule gets the default action); the model gives what the rules say.</item>
 /// </list>
 /// </summary>
@@ -160,6 +161,18 @@ public sealed class SeccompFilterModel
             if (possible.Count > 1)
             {
                 return new(possible, "conditional rules on a 32-bit architecture: libseccomp's 32-bit comparisons decide");
+            }
+        }
+
+        if (ComparesHighWordAcrossRules(rules))
+        {
+            // libseccomp 2.5.4 splits 64-bit comparisons into high and low words and shares the high-word tests of
+            // rules on the same argument; where a value reaches the high word, measured with runc, a call can take
+            // another rule's action. Any of the rules or the default may apply.
+            var possible = rules.Select(r => r.Effect).Append(_default).Distinct().OrderBy(e => e.Restrictiveness).ToList();
+            if (possible.Count > 1)
+            {
+                return new(possible, "several rules test one argument, one ordering it against a value of 2^32-1 or more: libseccomp's 64-bit comparisons decide");
             }
         }
 
@@ -258,6 +271,23 @@ public sealed class SeccompFilterModel
 
         return largest;
     }
+
+    /// <summary>
+    /// Two or more rules (each given by its conditions) test one argument, and one of them orders it (GT, GE, LT, LE)
+    /// against a value of 0xffffffff or more: libseccomp 2.5.4 shares the high-word tests of such rules and, measured
+    /// with runc, can give a call another rule's action. The merge avoids emitting such rules.
+    /// </summary>
+    internal static bool ComparesHighWordAcrossRules(IEnumerable<IReadOnlyList<SeccompArgument>> ruleConditions)
+    {
+        var rules = ruleConditions.ToList();
+        return rules.SelectMany(conditions => conditions.Select(c => c.Index).Distinct())
+            .GroupBy(index => index)
+            .Any(g => g.Count() > 1 && rules.Any(conditions => conditions.Any(c => c.Index == g.Key && IsOrdering(c.Op) && c.Value >= uint.MaxValue)));
+    }
+
+    private static bool ComparesHighWordAcrossRules(List<LoadedRule> rules) => ComparesHighWordAcrossRules(rules.Select(r => r.Conditions));
+
+    private static bool IsOrdering(string op) => op is SeccompOperator.GreaterThan or SeccompOperator.GreaterOrEqual or SeccompOperator.LessThan or SeccompOperator.LessOrEqual;
 
     private sealed record LoadedRule(int Index, SeccompEffect Effect, IReadOnlyList<SeccompArgument> Conditions);
 

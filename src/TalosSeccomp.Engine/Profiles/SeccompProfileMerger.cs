@@ -200,7 +200,9 @@ public static class SeccompProfileMerger
                     // On these architectures libseccomp also filters the multiplexer (socketcall, ipc), whose
                     // arguments it cannot see, and refuses conditional rules with different actions ("file exists").
                     ? $"needs conditional rules with different actions, which libseccomp refuses on {string.Join(", ", multiplexed.Select(SeccompArchitectureName.ToShortName))} (it multiplexes {name})"
-                    : null;
+                    : SeccompFilterModel.ComparesHighWordAcrossRules(emitted.Where(e => e.Args.Count > 0).Select(e => (IReadOnlyList<SeccompArgument>)e.Args))
+                        ? "would need several rules ordering one argument against values of 2^32-1 or more, which libseccomp 2.5.4 compiles wrongly"
+                        : null;
             if (why is not null)
             {
                 // The strategy's extreme keeps the guarantee, though not every argument keeps its exact effect.
