@@ -91,6 +91,13 @@ public sealed class TalosSeccompException : Exception
     /// <summary>The gRPC status code the node answered with, when the failure was a gRPC status.</summary>
     public Grpc.Core.StatusCode? GrpcStatus { get; init; }
 
+    /// <summary>
+    /// For the error that stops a command working on several nodes (-ErrorAction Stop): the results the command wrote
+    /// before it stopped, in node order, so a caller whose assignment the terminating error cut short still has them
+    /// (<c>catch { $_.Exception.PartialResults }</c>). Empty for other errors.
+    /// </summary>
+    public IReadOnlyList<object> PartialResults { get; init; } = Array.Empty<object>();
+
     /// <summary>Whether a retry may work (<see cref="ErrorClass.Transient"/>).</summary>
     public bool IsTransient => Classification == ErrorClass.Transient;
 }
