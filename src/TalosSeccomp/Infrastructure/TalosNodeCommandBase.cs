@@ -159,12 +159,7 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
         var message = $"{first.Message.TrimEnd()} {MyInvocation.MyCommand.Name} stopped at this failure (ErrorAction Stop): it started no further node, "
             + $"let the nodes in flight finish and wrote their results. {DescribeOutcomes(outcomes)}"
             + (others.Count == 0 ? string.Empty : " Other failures: " + string.Join(" ", others.Select(e => e.Message.TrimEnd())));
-        return new TalosSeccompException(first.ErrorId, first.Kind, message, first.Target ?? firstFailed.Target.DisplayNode, first)
-        {
-            Classification = first.Classification,
-            GrpcStatus = first.GrpcStatus,
-            PartialResults = outcomes.SelectMany(o => o.Results).ToList(),
-        };
+        return first.Restate(message, firstFailed.Target.DisplayNode, outcomes.SelectMany(o => o.Results).ToList());
     }
 
     /// <summary>True when a non-terminating error would stop the command: -ErrorAction Stop, or $ErrorActionPreference = 'Stop'.</summary>
