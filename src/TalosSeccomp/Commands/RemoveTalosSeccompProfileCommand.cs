@@ -34,7 +34,10 @@ namespace TalosSeccomp.Commands;
 /// stopped).</para>
 /// <para>A name without wildcards longer than 255 bytes (NAME_MAX) cannot be a profile file and is refused before any
 /// call (UnsafeProfileName).</para>
-/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role
+/// <para>Results come out in node order; with -ErrorAction Stop the first failure starts no further node and the
+/// terminating error says which nodes were changed and which were not (see Set-TalosSeccompProfile).</para>
+/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from, or from the nodes
+/// -Node names when it is given on the command line. The os:admin role
 /// is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the
 /// edit redone when another writer changed the config, but a write in the last round trip before the apply can still be
 /// overwritten.</para>

@@ -50,8 +50,19 @@ namespace TalosSeccomp.Commands;
 /// stopped).</para>
 /// <para>Nodes come from -Node, from the pipeline (node names as strings, or TalosNode objects from Get-TalosNode), or
 /// from the talosconfig context; a piped profile binds to -Profile, never to -Node. They are done concurrently, up to
-/// -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object, and a node that fails gives
-/// one error naming it while the others complete. With -ErrorAction Stop the command stops at the first failure.</para>
+/// -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object per profile, and a node that
+/// fails gives one error naming it while the others complete. Results and errors come out in the order the nodes were
+/// given, each as soon as its node and every node before it are done.</para>
+/// <para>Partial results: with -ErrorAction Stop (or $ErrorActionPreference = 'Stop') the first failure starts no
+/// further node, the nodes in flight finish (an apply is never cut off), every completed result is written, and then one
+/// terminating error, with the failing node's ErrorId and the node as its target, says which nodes were changed and which
+/// were not ("Changed: n1, n2. Not changed: n3 (failed), n4 (not started)."). PowerShell assigns nothing to $r in
+/// $r = Set-TalosSeccompProfile ... when the statement throws; the results are in -OutVariable, down the pipeline, and
+/// in the error's Exception.PartialResults.</para>
+/// <para>Copying: Get-TalosSeccompProfile output pipes in (its Profile property binds to -Profile), so
+/// Get-TalosSeccompProfile -Node n1 | Set-TalosSeccompProfile -Node n2 copies n1's profiles to n2 exactly, numbers and
+/// unknown fields included; -WhatIf names each copy's source (from n1:NAME). -Node on the command line wins over the
+/// piped objects' Node property; without -Node, each piped profile goes back to the node it was read from.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode | Set-TalosSeccompProfile -Name audit.json</code>
@@ -66,6 +77,16 @@ namespace TalosSeccomp.Commands;
 /// <code>Set-TalosSeccompProfile -Node 10.5.0.2 -Name deny-ptrace.json -Value @{ defaultAction = 'SCMP_ACT_ALLOW'; syscalls = @(@{ names = @('ptrace'); action = 'SCMP_ACT_ERRNO'; errnoRet = 1 }) } -Wait -PassThru</code>
 /// <para>Sets a profile given as a hashtable, waits until the node's SeccompProfile resource shows it and returns that
 /// resource in the result.</para>
+/// </example>
+/// <example>
+/// <code>Get-TalosSeccompProfile -Node 10.5.0.2 -Name 'app-*' | Set-TalosSeccompProfile -Node 10.5.0.3, 10.5.0.4 -WhatIf</code>
+/// <para>Shows how 10.5.0.2's app-* profiles would be copied to two other nodes; run it without -WhatIf to copy
+/// them.</para>
+/// </example>
+/// <example>
+/// <code>try { Set-TalosSeccompProfile -Path ./app.json -ErrorAction Stop -OutVariable done } catch { $_.Exception.Message; $_.Exception.PartialResults }</code>
+/// <para>In a runbook: stops at the first failing node; the error says which nodes were changed, and $done (like
+/// PartialResults) holds the results of the nodes that completed.</para>
 /// </example>
 /// <example>
 /// <code>Set-TalosSeccompProfile -Path ./profiles/app.json -Mode Try -TryTimeout 00:05:00 -Confirm:$false</code>

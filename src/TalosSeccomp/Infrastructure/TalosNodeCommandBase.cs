@@ -156,8 +156,8 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
     {
         var first = firstFailed.Errors[0];
         var others = outcomes.SelectMany(o => o.Errors).Where(e => !ReferenceEquals(e, first)).ToList();
-        var message = $"{first.Message.TrimEnd()} {MyInvocation.MyCommand.Name} stopped at this failure (ErrorAction Stop): it started no further node, "
-            + $"let the nodes in flight finish and wrote their results. {DescribeOutcomes(outcomes)}"
+        var message = $"{first.Message.TrimEnd()} {MyInvocation.MyCommand.Name} stopped here (ErrorAction Stop): it started no further node, let the nodes "
+            + $"in flight finish and wrote their results, which this error's Exception.PartialResults also holds. {DescribeOutcomes(outcomes)}"
             + (others.Count == 0 ? string.Empty : " Other failures: " + string.Join(" ", others.Select(e => e.Message.TrimEnd())));
         return first.Restate(message, firstFailed.Target.DisplayNode, outcomes.SelectMany(o => o.Results).ToList());
     }
