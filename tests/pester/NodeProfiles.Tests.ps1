@@ -333,6 +333,15 @@ Describe 'Node order and partial results under -ErrorAction Stop' {
         finally { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$N3/unreachable?value=false" | Out-Null }
     }
 
+    It 'stops Get-TalosSeccompProfile the same way, with what it found in the error' {
+        $err = { Get-TalosSeccompProfile -TalosConfig $Config -Node $N1, $N2 -Name audit.json, nothing.json -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TalosSeccompProfileNotFound,*' -PassThru
+        $err.TargetObject | Should -Be $N1
+        $err.Exception.Message | Should -Match ([regex]::Escape("Failed: $N1, $N2. Other failures: $N2 has no seccomp profile named 'nothing.json'."))
+        $err.Exception.PartialResults.Node | Should -Be @($N1, $N2)
+        $err.Exception.PartialResults.Name | Should -Be @('audit.json', 'audit.json')
+    }
+
     It 'reports a node that was already as wanted as not changed' {
         Set-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name partial-4.json | Out-Null
         Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$N2/unreachable?value=true" | Out-Null

@@ -136,9 +136,9 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
 
         return string.Join(" ", new[]
         {
-            List("Changed:", outcomes.Where(Changed)),
-            List("May have changed (the apply's outcome is unknown):", outcomes.Where(MayHaveChanged)),
-            List("Not changed:", outcomes.Where(o => !Changed(o) && !MayHaveChanged(o)), Why),
+            NodeList("Changed:", outcomes.Where(Changed)),
+            NodeList("May have changed (the apply's outcome is unknown):", outcomes.Where(MayHaveChanged)),
+            NodeList("Not changed:", outcomes.Where(o => !Changed(o) && !MayHaveChanged(o)), Why),
         }.Where(s => s.Length > 0));
     }
 

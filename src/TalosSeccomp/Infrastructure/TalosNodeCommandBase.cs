@@ -140,13 +140,13 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
     private protected virtual string DescribeOutcomes(IReadOnlyList<NodeOutcome> outcomes) =>
         string.Join(" ", new[]
         {
-            List("Results were written for", outcomes.Where(o => !o.Failed && !o.NotStarted)),
-            List("Failed:", outcomes.Where(o => o.Failed)),
-            List("Not started:", outcomes.Where(o => o.NotStarted)),
+            NodeList("Results were written for", outcomes.Where(o => !o.Failed && !o.NotStarted)),
+            NodeList("Failed:", outcomes.Where(o => o.Failed)),
+            NodeList("Not started:", outcomes.Where(o => o.NotStarted)),
         }.Where(s => s.Length > 0));
 
     /// <summary>"Label n1, n2." for the nodes, or empty when there are none.</summary>
-    private protected static string List(string label, IEnumerable<NodeOutcome> outcomes, Func<NodeOutcome, string?>? note = null)
+    private protected static string NodeList(string label, IEnumerable<NodeOutcome> outcomes, Func<NodeOutcome, string?>? note = null)
     {
         var names = outcomes.Select(o => note?.Invoke(o) is { Length: > 0 } n ? $"{o.Target.DisplayNode} ({n})" : o.Target.DisplayNode).ToList();
         return names.Count == 0 ? string.Empty : $"{label} {string.Join(", ", names)}.";
@@ -156,9 +156,11 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
     {
         var first = firstFailed.Errors[0];
         var others = outcomes.SelectMany(o => o.Errors).Where(e => !ReferenceEquals(e, first)).ToList();
-        var message = $"{first.Message.TrimEnd()} {MyInvocation.MyCommand.Name} stopped here (ErrorAction Stop): it started no further node, let the nodes "
-            + $"in flight finish and wrote their results, which this error's Exception.PartialResults also holds. {DescribeOutcomes(outcomes)}"
-            + (others.Count == 0 ? string.Empty : " Other failures: " + string.Join(" ", others.Select(e => e.Message.TrimEnd())));
+        // One node: its own error says it all.
+        var message = outcomes.Count == 1 && others.Count == 0 ? first.Message
+            : $"{first.Message.TrimEnd()} {MyInvocation.MyCommand.Name} stopped here (ErrorAction Stop): it started no further node, let the nodes "
+              + $"in flight finish and wrote their results, which this error also carries (PartialResults). {DescribeOutcomes(outcomes)}"
+              + (others.Count == 0 ? string.Empty : " Other failures: " + string.Join(" ", others.Select(e => e.Message.TrimEnd())));
         return first.Restate(message, firstFailed.Target.DisplayNode, outcomes.SelectMany(o => o.Results).ToList());
     }
 
