@@ -259,3 +259,175 @@ Remove-TalosSeccompProfile -TalosConfig '$Config' -Node '$node' -Name 'wc-*'
         (Get-Applied $Info.nodes[1]).Count | Should -Be $before
     }
 }
+
+Describe 'Node order and partial results under -ErrorAction Stop' {
+    BeforeAll {
+        function script:Set-Latency([string] $Node, [int] $Ms) { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$Node/latency?ms=$Ms" | Out-Null }
+        function script:Get-Names([string] $Node) { @((Get-TalosSeccompProfile -TalosConfig $Config -Node $Node).Name) }
+        $script:N1, $script:N2, $script:N3 = $Info.nodes
+    }
+    AfterEach { $Info.nodes | ForEach-Object { Set-Latency $_ 0 } }
+    AfterAll {
+        Remove-TalosSeccompProfile -TalosConfig $Config -Name 'partial-*' -Force | Out-Null
+    }
+
+    It 'writes results in the order the nodes were given, not the order they finish in' {
+        Set-Latency $N3 700
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $N3, $N1, $N2 -Name audit.json).Node | Should -Be @($N3, $N1, $N2)
+        (Get-TalosVersion -TalosConfig $Config -Node $N3, $N2, $N1).Node | Should -Be @($N3, $N2, $N1)
+        # Errors take their node's place too.
+        $out = Get-TalosSeccompProfile -TalosConfig $Config -Node $N3, $N1 -Name audit.json, nothing.json -ErrorAction Continue 2>&1
+        $out | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "error $($_.TargetObject)" } else { "result $($_.Node)" } } |
+            Should -Be @("result $N3", "error $N3", "result $N1", "error $N1")
+    }
+
+    It 'writes n1''s and n2''s results, then stops with an error saying n1 and n2 changed and n3 (timed out) did not' {
+        Set-Latency $N3 5000
+        $r = $null; $caught = $null
+        try {
+            $r = Set-TalosSeccompProfile -TalosConfig $Config -Node $N1, $N2, $N3 -Name partial-1.json -Value @{ defaultAction = 'SCMP_ACT_LOG' } -TimeoutSec 2 -ErrorAction Stop -OutVariable out
+        }
+        catch { $caught = $_ }
+        # PowerShell assigns nothing when the statement ends in a terminating error; the results went down the pipeline
+        # (here -OutVariable) before it, and the error carries them.
+        $r | Should -BeNullOrEmpty
+        $out.Node | Should -Be @($N1, $N2)
+        $out.Action | Should -Be @('Added', 'Added')
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'TalosTimeout,*'
+        $caught.TargetObject | Should -Be $N3
+        $caught.Exception.Message | Should -Match ([regex]::Escape("Changed: $N1, $N2. Not changed: $N3 (failed)."))
+        $caught.Exception.PartialResults.Node | Should -Be @($N1, $N2)
+        Get-Names $N1 | Should -Contain partial-1.json
+        Get-Names $N2 | Should -Contain partial-1.json
+        Set-Latency $N3 0
+        Get-Names $N3 | Should -Not -Contain partial-1.json
+    }
+
+    It 'loses nothing held behind the failing node, with $ErrorActionPreference = ''Stop'' and try/catch as in a runbook' {
+        Set-Latency $N3 5000
+        $seen = [Collections.Generic.List[object]]::new()
+        $caught = & {
+            $ErrorActionPreference = 'Stop'
+            try {
+                Set-TalosSeccompProfile -TalosConfig $Config -Node $N3, $N1, $N2 -Name partial-2.json -Value @{ defaultAction = 'SCMP_ACT_LOG' } -TimeoutSec 2 |
+                    ForEach-Object { $seen.Add($_) }
+            }
+            catch { $_ }
+        }
+        $seen.Node | Should -Be @($N1, $N2)
+        $caught.FullyQualifiedErrorId | Should -BeLike 'TalosTimeout,*'
+        $caught.Exception.Message | Should -Match ([regex]::Escape("Changed: $N1, $N2. Not changed: $N3 (failed)."))
+    }
+
+    It 'starts no further node after the first failure and says which were not started' {
+        Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$N3/unreachable?value=true" | Out-Null
+        try {
+            $before = (Get-Applied $N1).Count, (Get-Applied $N2).Count
+            $err = { Set-TalosSeccompProfile -TalosConfig $Config -Node $N3, $N1, $N2 -Name partial-3.json -ThrottleLimit 1 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TalosNodeUnreachable,*' -PassThru
+            $err.Exception.Message | Should -Match ([regex]::Escape("Not changed: $N3 (failed), $N1 (not started), $N2 (not started)."))
+            $err.Exception.PartialResults | Should -BeNullOrEmpty
+            ((Get-Applied $N1).Count, (Get-Applied $N2).Count) | Should -Be $before
+        }
+        finally { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$N3/unreachable?value=false" | Out-Null }
+    }
+
+    It 'stops Get-TalosSeccompProfile the same way, with what it found in the error' {
+        $err = { Get-TalosSeccompProfile -TalosConfig $Config -Node $N1, $N2 -Name audit.json, nothing.json -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TalosSeccompProfileNotFound,*' -PassThru
+        $err.TargetObject | Should -Be $N1
+        $err.Exception.Message | Should -Match ([regex]::Escape("Failed: $N1, $N2. Other failures: $N2 has no seccomp profile named 'nothing.json'."))
+        $err.Exception.PartialResults.Node | Should -Be @($N1, $N2)
+        $err.Exception.PartialResults.Name | Should -Be @('audit.json', 'audit.json')
+    }
+
+    It 'reports a node that was already as wanted as not changed' {
+        Set-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name partial-4.json | Out-Null
+        Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$N2/unreachable?value=true" | Out-Null
+        try {
+            $err = { Set-TalosSeccompProfile -TalosConfig $Config -Node $N1, $N2 -Name partial-4.json -ErrorAction Stop } | Should -Throw -PassThru
+            $err.Exception.Message | Should -Match ([regex]::Escape("Not changed: $N1 (already as wanted), $N2 (failed)."))
+            $err.Exception.PartialResults.Action | Should -Be 'Unchanged'
+        }
+        finally { Invoke-RestMethod -Method Put "$($Info.controlUrl)/nodes/$N2/unreachable?value=false" | Out-Null }
+    }
+}
+
+Describe 'Profiles piped from Get-TalosSeccompProfile' {
+    BeforeAll {
+        $script:N1, $script:N2, $script:N3 = $Info.nodes
+        $value = @{ defaultAction = 'SCMP_ACT_ALLOW'; syscalls = @(@{ names = @('personality'); action = 'SCMP_ACT_ERRNO'; errnoRet = 1
+                    args = @(@{ index = 0; value = 18446744073709551615; op = 'SCMP_CMP_EQ' }) }); unknownField = 'kept' }
+        Set-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name copy-a.json -Value $value -WarningAction SilentlyContinue | Out-Null
+        Set-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name copy-b.json -Value @{ defaultAction = 'SCMP_ACT_LOG' } | Out-Null
+    }
+    AfterAll { Remove-TalosSeccompProfile -TalosConfig $Config -Name 'copy-*' -Force | Out-Null }
+
+    It 'copies n1''s profiles to n2 exactly with -Node n2, and leaves n1 alone' {
+        $n1Applies = (Get-Applied $N1).Count
+        $results = Get-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name 'copy-*' |
+            Set-TalosSeccompProfile -TalosConfig $Config -Node $N2 -WarningAction SilentlyContinue
+        $results.Node | Should -Be @($N2, $N2)
+        $results.Name | Should -Be @('copy-a.json', 'copy-b.json')
+        $results.Action | Should -Be @('Added', 'Added')
+        (Get-Applied $N1).Count | Should -Be $n1Applies
+        $source = Get-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name 'copy-*'
+        $copy = Get-TalosSeccompProfile -TalosConfig $Config -Node $N2 -Name 'copy-*'
+        $copy.Name | Should -Be $source.Name
+        $copy.ExpectedContent | Should -Be $source.ExpectedContent
+        $copy[0].ExpectedContent | Should -Match '"value":18446744073709551615'
+        $copy[0].ExpectedContent | Should -Match '"unknownField":"kept"'
+    }
+
+    It 'shows the copy with -WhatIf and sends nothing' {
+        $before = (Get-Applied $N3).Count
+        $script = @"
+Import-Module '$(Join-Path $ModulePath 'TalosSeccomp.psd1')'
+Get-TalosSeccompProfile -TalosConfig '$Config' -Node '$N1' -Name copy-b.json | Set-TalosSeccompProfile -TalosConfig '$Config' -Node '$N3' -WhatIf
+"@
+        $output = (& $Pwsh -NoProfile -NonInteractive -Command $script) -join "`n"
+        $LASTEXITCODE | Should -Be 0
+        $output | Should -Match ([regex]::Escape("What if: set copy-b.json (add, from ${N1}:copy-b.json) in the machine config of $N3"))
+        $output | Should -Match '\+ - name: copy-b.json'
+        (Get-Applied $N3).Count | Should -Be $before
+    }
+
+    It 'copies with -Content output too' {
+        $result = Get-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name copy-b.json -Content | Set-TalosSeccompProfile -TalosConfig $Config -Node $N3
+        $result.Node | Should -Be $N3
+        $result.Action | Should -Be 'Added'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $N3 -Name copy-b.json -Content).ContentMatches | Should -BeTrue
+    }
+
+    It 'sends each profile back to its own node without -Node' {
+        $applies = $Info.nodes | ForEach-Object { (Get-Applied $_).Count }
+        $results = Get-TalosSeccompProfile -TalosConfig $Config -Node $N1, $N2 -Name copy-a.json | Set-TalosSeccompProfile -TalosConfig $Config -WarningAction SilentlyContinue
+        $results.Node | Should -Be @($N1, $N2)
+        $results.Action | Should -Be @('Unchanged', 'Unchanged')
+        $Info.nodes | ForEach-Object { (Get-Applied $_).Count } | Should -Be $applies
+    }
+
+    It 'removes from the node -Node names, not the one the piped profile came from' {
+        $removed = Get-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name copy-a.json | Remove-TalosSeccompProfile -TalosConfig $Config -Node $N2
+        $removed.Node | Should -Be $N2
+        $removed.Action | Should -Be 'Removed'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $N1 -Name copy-a.json).Name | Should -Be copy-a.json
+        Get-TalosSeccompProfile -TalosConfig $Config -Node $N2 -Name 'copy-a*' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Remove-TalosSeccompProfile and $ConfirmPreference' {
+    It 'removes what a wildcard matches without asking when $ConfirmPreference is None, and asks by default' {
+        $node = $Info.nodes[2]
+        'cp-a.json', 'cp-b.json' | ForEach-Object { Set-TalosSeccompProfile -TalosConfig $Config -Node $node -Name $_ | Out-Null }
+        $remove = "Import-Module '$(Join-Path $ModulePath 'TalosSeccomp.psd1')'; Remove-TalosSeccompProfile -TalosConfig '$Config' -Node '$node' -Name 'cp-*'"
+        ((& $Pwsh -NoProfile -NonInteractive -Command $remove 2>&1) -join "`n") | Should -Match 'NonInteractive'
+        (Get-TalosSeccompProfile -TalosConfig $Config -Node $node -Name 'cp-*').Name | Should -Be @('cp-a.json', 'cp-b.json')
+
+        $output = & $Pwsh -NoProfile -NonInteractive -Command "`$ConfirmPreference = 'None'; $remove | ForEach-Object Action" 2>&1
+        $LASTEXITCODE | Should -Be 0
+        $output | Should -Be 'Removed'
+        Get-TalosSeccompProfile -TalosConfig $Config -Node $node -Name 'cp-*' | Should -BeNullOrEmpty
+    }
+}

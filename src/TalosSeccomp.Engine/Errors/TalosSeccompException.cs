@@ -91,6 +91,28 @@ public sealed class TalosSeccompException : Exception
     /// <summary>The gRPC status code the node answered with, when the failure was a gRPC status.</summary>
     public Grpc.Core.StatusCode? GrpcStatus { get; init; }
 
+    /// <summary>
+    /// For the error that stops a command working on several nodes (-ErrorAction Stop): the results the command wrote
+    /// before it stopped, in node order, so a caller whose assignment the terminating error cut short still has them
+    /// (<c>catch { $_.Exception.PartialResults }</c>). Empty for other errors.
+    /// </summary>
+    public IReadOnlyList<object> PartialResults { get; init; } = Array.Empty<object>();
+
+    /// <summary>
+    /// This failure told again with a fuller message (and the results written before it), for the error that stops a
+    /// command: same ErrorId, kind and classification, this exception as the inner one.
+    /// </summary>
+    /// <param name="message">The new message.</param>
+    /// <param name="target">The target when this exception has none.</param>
+    /// <param name="partialResults">See <see cref="PartialResults"/>.</param>
+    public TalosSeccompException Restate(string message, string? target, IReadOnlyList<object> partialResults) =>
+        new(ErrorId, Kind, message, Target ?? target, this)
+        {
+            Classification = Classification,
+            GrpcStatus = GrpcStatus,
+            PartialResults = partialResults,
+        };
+
     /// <summary>Whether a retry may work (<see cref="ErrorClass.Transient"/>).</summary>
     public bool IsTransient => Classification == ErrorClass.Transient;
 }

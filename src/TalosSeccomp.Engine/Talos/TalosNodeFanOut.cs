@@ -10,14 +10,19 @@ namespace TalosSeccomp.Talos;
 /// <param name="Error">The failure (a TalosSeccompException for anticipated ones) when it did not.</param>
 public sealed record NodeResult<T>(string? Node, T? Value, Exception? Error)
 {
-    /// <summary>True when <see cref="Error"/> is null.</summary>
-    public bool Succeeded => Error is null;
+    /// <summary>True when the call ran and <see cref="Error"/> is null.</summary>
+    public bool Succeeded => Error is null && !NotStarted;
+
+    /// <summary>
+    /// True when the call was never made because the run was told to start no more calls (the <c>stopStarting</c>
+    /// token of <see cref="TalosNodeFanOut.RunInOrderAsync{T}"/>), e.g. after a failure under -ErrorAction Stop.
+    /// </summary>
+    public bool NotStarted { get; init; }
 }
 
 /// <summary>
-/// Runs one call per node concurrently (at most <c>throttleLimit</c> at a time) and yields each node's
-/// result as it completes. A failing node yields a result with its error and does not affect the others;
-/// cancellation stops everything.
+/// Runs one call per node concurrently (at most <c>throttleLimit</c> at a time). A failing node yields a result with
+/// its error and does not affect the others; cancellation stops everything.
 /// </summary>
 public static class TalosNodeFanOut
 {
@@ -29,19 +34,84 @@ public static class TalosNodeFanOut
     public static async IAsyncEnumerable<NodeResult<T>> RunAsync<T>(IEnumerable<string?> nodes, Func<string?, CancellationToken, Task<T>> call,
         int throttleLimit = 16, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(throttleLimit, 1);
         var targets = nodes.ToList();
-        var results = Channel.CreateUnbounded<NodeResult<T>>();
+        await foreach (var (_, result) in RunCoreAsync(targets, (_, node, ct) => call(node, ct), throttleLimit, inOrder: false, default, cancellationToken)
+            .ConfigureAwait(false))
+        {
+            yield return result;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> for every node and yields the results in the order of <paramref name="nodes"/>: each
+    /// as soon as its call and the calls of every node before it are done (a slow first node holds back the others'
+    /// results, never their calls).
+    /// </summary>
+    /// <param name="nodes">Target nodes (null = the endpoint's own node); duplicates each get their own call.</param>
+    /// <param name="call">The per-node call, given the node's position in <paramref name="nodes"/> and the node.</param>
+    /// <param name="throttleLimit">Maximum calls in flight.</param>
+    /// <param name="stopStarting">
+    /// Once cancelled, no further call starts (calls in flight run to their end); the nodes not started yet are yielded
+    /// with <see cref="NodeResult{T}.NotStarted"/>.
+    /// </param>
+    /// <param name="cancellationToken">Cancels every call.</param>
+    public static async IAsyncEnumerable<NodeResult<T>> RunInOrderAsync<T>(IEnumerable<string?> nodes, Func<int, string?, CancellationToken, Task<T>> call,
+        int throttleLimit = 16, CancellationToken stopStarting = default, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var targets = nodes.ToList();
+        await foreach (var (_, result) in RunCoreAsync(targets, call, throttleLimit, inOrder: true, stopStarting, cancellationToken).ConfigureAwait(false))
+        {
+            yield return result;
+        }
+    }
+
+    /// <summary>Runs <paramref name="call"/> for every node and returns the results in the order of <paramref name="nodes"/>.</summary>
+    public static async Task<IReadOnlyList<NodeResult<T>>> RunAllAsync<T>(IEnumerable<string?> nodes, Func<string?, CancellationToken, Task<T>> call,
+        int throttleLimit = 16, CancellationToken cancellationToken = default)
+    {
+        var results = new List<NodeResult<T>>();
+        await foreach (var result in RunInOrderAsync(nodes, (_, node, ct) => call(node, ct), throttleLimit, default, cancellationToken).ConfigureAwait(false))
+        {
+            results.Add(result);
+        }
+
+        return results;
+    }
+
+    private static async IAsyncEnumerable<(int Index, NodeResult<T> Result)> RunCoreAsync<T>(IReadOnlyList<string?> targets,
+        Func<int, string?, CancellationToken, Task<T>> call, int throttleLimit, bool inOrder, CancellationToken stopStarting,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(throttleLimit, 1);
+        var results = Channel.CreateUnbounded<(int, NodeResult<T>)>();
         using var throttle = new SemaphoreSlim(throttleLimit);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var noMoreStarts = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, stopStarting);
 
-        async Task RunOne(string? node)
+        async Task RunOne(int index)
         {
-            await throttle.WaitAsync(stop.Token).ConfigureAwait(false);
+            var node = targets[index];
             try
             {
-                var value = await call(node, stop.Token).ConfigureAwait(false);
-                results.Writer.TryWrite(new NodeResult<T>(node, value, null));
+                await throttle.WaitAsync(noMoreStarts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                results.Writer.TryWrite((index, new NodeResult<T>(node, default, null) { NotStarted = true }));
+                return;
+            }
+
+            try
+            {
+                if (stopStarting.IsCancellationRequested && !stop.IsCancellationRequested)
+                {
+                    // Got the slot in the same instant the run was told to stop starting calls.
+                    results.Writer.TryWrite((index, new NodeResult<T>(node, default, null) { NotStarted = true }));
+                    return;
+                }
+
+                var value = await call(index, node, stop.Token).ConfigureAwait(false);
+                results.Writer.TryWrite((index, new NodeResult<T>(node, value, null)));
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -49,7 +119,7 @@ public static class TalosNodeFanOut
             }
             catch (Exception ex)
             {
-                results.Writer.TryWrite(new NodeResult<T>(node, default, ex));
+                results.Writer.TryWrite((index, new NodeResult<T>(node, default, ex)));
             }
             finally
             {
@@ -58,24 +128,38 @@ public static class TalosNodeFanOut
         }
 
         // Started in order: the throttle queues waiters first come, first served, so a limit of 1 keeps node order.
-        var all = Task.WhenAll(targets.Select(RunOne).ToList());
+        var all = Task.WhenAll(Enumerable.Range(0, targets.Count).Select(RunOne).ToList());
         _ = all.ContinueWith(_ => results.Writer.TryComplete(), TaskScheduler.Default);
 
+        // In-order mode holds results that overtook an earlier node until that node is done.
+        var held = new Dictionary<int, NodeResult<T>>();
+        var next = 0;
         try
         {
             for (var received = 0; received < targets.Count; received++)
             {
-                NodeResult<T> result;
+                (int Index, NodeResult<T> Result) arrived;
                 try
                 {
-                    result = await results.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                    arrived = await results.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
                 }
                 catch (ChannelClosedException)
                 {
                     break;
                 }
 
-                yield return result;
+                if (!inOrder)
+                {
+                    yield return arrived;
+                    continue;
+                }
+
+                held[arrived.Index] = arrived.Result;
+                while (held.Remove(next, out var ready))
+                {
+                    yield return (next, ready);
+                    next++;
+                }
             }
         }
         finally
@@ -91,25 +175,5 @@ public static class TalosNodeFanOut
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    /// <summary>Runs <paramref name="call"/> for every node and returns the results in the order of <paramref name="nodes"/>.</summary>
-    public static async Task<IReadOnlyList<NodeResult<T>>> RunAllAsync<T>(IEnumerable<string?> nodes, Func<string?, CancellationToken, Task<T>> call,
-        int throttleLimit = 16, CancellationToken cancellationToken = default)
-    {
-        var targets = nodes.ToList();
-        var byNode = new List<NodeResult<T>>(targets.Count);
-        await foreach (var result in RunAsync(targets, call, throttleLimit, cancellationToken).ConfigureAwait(false))
-        {
-            byNode.Add(result);
-        }
-
-        // Duplicated node names each get their own result, in order.
-        return targets.Select(n =>
-        {
-            var match = byNode.First(r => r.Node == n);
-            byNode.Remove(match);
-            return match;
-        }).ToList();
     }
 }

@@ -35,9 +35,6 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
     public SwitchParameter FromCluster { get; set; }
 
     /// <inheritdoc />
-    private protected override bool ProcessNodesConcurrently => FromCluster;
-
-    /// <inheritdoc />
     private protected override IReadOnlyList<string?> SelectTargets(TalosTargetGroup group)
     {
         if (FromCluster)

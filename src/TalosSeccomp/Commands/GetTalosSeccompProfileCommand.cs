@@ -25,7 +25,8 @@ namespace TalosSeccomp.Commands;
 /// role the command says so in a warning and still returns the profiles, with ContentError explaining why the content
 /// is missing.</para>
 /// <para>Nodes come from -Node, from the pipeline (node names as strings, or Get-TalosNode), or from the talosconfig
-/// context, and are asked concurrently.</para>
+/// context, and are asked concurrently; the profiles come out in node order. The objects pipe into
+/// Set-TalosSeccompProfile -Node to copy profiles to other nodes.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosSeccompProfile</code>

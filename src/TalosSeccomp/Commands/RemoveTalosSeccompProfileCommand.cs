@@ -17,8 +17,10 @@ namespace TalosSeccomp.Commands;
 /// change without applying it; -Wait watches the node's SeccompProfile resources until the removed ones are
 /// gone.</para>
 /// <para>When wildcards in -Name match more than one profile on a node (-Name '*' matches them all), the command asks
-/// before removing them, naming them, as for a high-impact change; -Force or -Confirm:$false removes without asking.
-/// In a non-interactive host (a runbook, pwsh -NonInteractive) the question is an error and nothing is removed.</para>
+/// before removing them, naming them, as PowerShell does for a change of high impact (ConfirmImpact High): it asks
+/// unless -Force, -Confirm:$false or $ConfirmPreference = 'None' is given; with -Confirm, or $ConfirmPreference set to
+/// Medium or Low, the per-node -Confirm question (with the diff) is the one asked. In a non-interactive host (a
+/// runbook, pwsh -NonInteractive) the question is an error and nothing is removed.</para>
 /// <para>Staged configs: the command edits the active config, and an apply in any mode but Try replaces the node's
 /// persistent config. When the node has a staged config (applied with -Mode Staged, waiting for a reboot) that differs
 /// from the active one, the command refuses with SeccompProfileStagedConfigPending and applies nothing, because the
@@ -32,7 +34,10 @@ namespace TalosSeccomp.Commands;
 /// stopped).</para>
 /// <para>A name without wildcards longer than 255 bytes (NAME_MAX) cannot be a profile file and is refused before any
 /// call (UnsafeProfileName).</para>
-/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from. The os:admin role
+/// <para>Results come out in node order; with -ErrorAction Stop the first failure starts no further node and the
+/// terminating error says which nodes were changed and which were not (see Set-TalosSeccompProfile).</para>
+/// <para>Profiles piped from Get-TalosSeccompProfile are removed from the node they were read from, or from the nodes
+/// -Node names when it is given on the command line. The os:admin role
 /// is needed. Talos has no compare-and-swap for the config: the version is checked again right before applying and the
 /// edit redone when another writer changed the config, but a write in the last round trip before the apply can still be
 /// overwritten.</para>
@@ -71,13 +76,18 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    private bool _confirmGiven;
+    private bool _askBeforeWildcardRemoval;
 
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
-        // -Confirm:$false declines the prompt; -Confirm already asked through ShouldProcess, with the diff.
-        _confirmGiven = MyInvocation.BoundParameters.ContainsKey("Confirm");
+        // PowerShell's rule for a high-impact change: ask unless $ConfirmPreference is None. -Confirm (either way) and a
+        // $ConfirmPreference of Medium or Low settle it through ShouldProcess, which then asks with the diff (this
+        // cmdlet's ConfirmImpact is Medium) or, for -Confirm:$false, does not ask at all.
+        var confirmPreference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(GetVariableValue("ConfirmPreference"), out var preference)
+            ? preference
+            : ConfirmImpact.High;
+        _askBeforeWildcardRemoval = !Force && !MyInvocation.BoundParameters.ContainsKey("Confirm") && confirmPreference == ConfirmImpact.High;
         base.BeginProcessing();
     }
 
@@ -134,7 +144,7 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     private protected override string? HighImpactQuestion(SeccompProfilePlan plan)
     {
         var matched = plan.WildcardRemovals;
-        return Force || _confirmGiven || matched.Count < 2 ? null
+        return !_askBeforeWildcardRemoval || matched.Count < 2 ? null
             : $"-Name {string.Join(", ", plan.Edits.SelectMany(e => e.Patterns))} matches {matched.Count} profiles on {plan.DisplayNode}: {string.Join(", ", matched)}. "
               + "Remove them all? (-Force or -Confirm:$false removes without asking.)";
     }

@@ -50,8 +50,19 @@ namespace TalosSeccomp.Commands;
 /// stopped).</para>
 /// <para>Nodes come from -Node, from the pipeline (node names as strings, or TalosNode objects from Get-TalosNode), or
 /// from the talosconfig context; a piped profile binds to -Profile, never to -Node. They are done concurrently, up to
-/// -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object, and a node that fails gives
-/// one error naming it while the others complete. With -ErrorAction Stop the command stops at the first failure.</para>
+/// -ThrottleLimit (16) at a time, with a progress bar; each node gives one result object per profile, and a node that
+/// fails gives one error naming it while the others complete. Results and errors come out in the order the nodes were
+/// given, each as soon as its node and every node before it are done.</para>
+/// <para>Partial results: with -ErrorAction Stop (or $ErrorActionPreference = 'Stop') the first failure starts no
+/// further node, the nodes in flight finish (an apply is never cut off), every completed result is written, and then one
+/// terminating error, with the failing node's ErrorId and the node as its target, says which nodes were changed and which
+/// were not ("Changed: n1, n2. Not changed: n3 (failed), n4 (not started)."). PowerShell assigns nothing to $r in
+/// $r = Set-TalosSeccompProfile ... when the statement throws; the results are in -OutVariable, down the pipeline, and
+/// in the error's Exception.PartialResults.</para>
+/// <para>Copying: Get-TalosSeccompProfile output pipes in (its Profile property binds to -Profile), so
+/// Get-TalosSeccompProfile -Node n1 | Set-TalosSeccompProfile -Node n2 copies n1's profiles to n2 exactly, numbers and
+/// unknown fields included; -WhatIf names each copy's source (from n1:NAME). -Node on the command line wins over the
+/// piped objects' Node property; without -Node, each piped profile goes back to the node it was read from.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode | Set-TalosSeccompProfile -Name audit.json</code>
@@ -68,6 +79,16 @@ namespace TalosSeccomp.Commands;
 /// resource in the result.</para>
 /// </example>
 /// <example>
+/// <code>Get-TalosSeccompProfile -Node 10.5.0.2 -Name 'app-*' | Set-TalosSeccompProfile -Node 10.5.0.3, 10.5.0.4 -WhatIf</code>
+/// <para>Shows how 10.5.0.2's app-* profiles would be copied to two other nodes; run it without -WhatIf to copy
+/// them.</para>
+/// </example>
+/// <example>
+/// <code>try { Set-TalosSeccompProfile -Path ./app.json -ErrorAction Stop -OutVariable done } catch { $_.Exception.Message; $_.Exception.PartialResults }</code>
+/// <para>In a runbook: stops at the first failing node; the error says which nodes were changed, and $done (like
+/// PartialResults) holds the results of the nodes that completed.</para>
+/// </example>
+/// <example>
 /// <code>Set-TalosSeccompProfile -Path ./profiles/app.json -Mode Try -TryTimeout 00:05:00 -Confirm:$false</code>
 /// <para>Tries the profile on the context's nodes for five minutes (the nodes roll back unless it is applied again),
 /// without prompting, as in a runbook.</para>
@@ -80,6 +101,9 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     private const string ValueSet = "Value";
     private const string PathSet = "Path";
     private readonly List<SeccompProfileEdit> _edits = new();
+    private readonly Dictionary<string, List<SeccompProfileEdit>> _editsByNode = new(StringComparer.OrdinalIgnoreCase);
+    private bool _nodeOnCommandLine;
+    private bool _profileOnCommandLine;
 
     /// <summary>The profile's name on the nodes, its file name in /var/lib/kubelet/seccomp/profiles (e.g. audit.json).
     /// Defaults to the profile's own name; audit.json for the audit profile.</summary>
@@ -88,9 +112,10 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
-    /// <summary>The profile, from New-SeccompProfile or Import-SeccompProfile; also taken from the pipeline. Without
-    /// -Profile, -Value or -Path: the audit profile {"defaultAction":"SCMP_ACT_LOG"}.</summary>
-    [Parameter(Position = 1, ValueFromPipeline = true, ParameterSetName = ProfileSet)]
+    /// <summary>The profile, from New-SeccompProfile or Import-SeccompProfile; also taken from the pipeline, as is the
+    /// Profile property of Get-TalosSeccompProfile's output (which copies a node's profile). Without -Profile, -Value or
+    /// -Path: the audit profile {"defaultAction":"SCMP_ACT_LOG"}.</summary>
+    [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ProfileSet)]
     [Alias("InputObject")]
     public SeccompProfile? Profile { get; set; }
 
@@ -118,6 +143,15 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
 
 
     /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        // Only command-line arguments are bound here; pipeline input is bound per record, later.
+        _nodeOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Node));
+        _profileOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Profile));
+        base.BeginProcessing();
+    }
+
+    /// <inheritdoc />
     protected override void ProcessRecord()
     {
         try
@@ -130,8 +164,26 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
             };
             if (profile is not null)
             {
-                AddEdit(Name ?? profile.Name ?? throw new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument,
-                    "The profile has no name: give -Name (the file name the nodes will write, e.g. app.json).", profile.Source ?? "Name"), profile);
+                var name = Name ?? profile.Name ?? throw new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument,
+                    "The profile has no name: give -Name (the file name the nodes will write, e.g. app.json).", profile.Source ?? "Name");
+                if (ParameterSetName == ProfileSet && !_profileOnCommandLine && !_nodeOnCommandLine && Node is { Length: > 0 })
+                {
+                    // A record that brought both its profile and its node (Get-TalosSeccompProfile output) goes back to
+                    // that node only; -Node on the command line sends every piped profile to the nodes it names.
+                    foreach (var node in Node.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()))
+                    {
+                        if (!_editsByNode.TryGetValue(node, out var own))
+                        {
+                            _editsByNode[node] = own = new List<SeccompProfileEdit>();
+                        }
+
+                        AddEdit(own, name, profile);
+                    }
+                }
+                else
+                {
+                    AddEdit(_edits, name, profile);
+                }
             }
         }
         catch (TalosSeccompException ex)
@@ -148,7 +200,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     {
         try
         {
-            if (_edits.Count == 0)
+            if (_edits.Count == 0 && _editsByNode.Count == 0)
             {
                 var name = Name ?? "audit.json";
                 WriteVerbose($"No profile given: deploying the Talos guide's audit profile {SeccompProfile.AuditProfileJson} as {name}.");
@@ -168,29 +220,34 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     }
 
     /// <inheritdoc />
-    private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken) =>
-        DeployAsync(target, sink, _edits, ApplyOptions(PassThru, Force), cancellationToken);
+    private protected override Task ProcessNodeAsync(TalosNodeTarget target, PipelineSink sink, CancellationToken cancellationToken)
+    {
+        // A profile piped with this node wins over one of the same name for every node.
+        var own = target.Node is not null && _editsByNode.TryGetValue(target.Node, out var edits) ? edits : [];
+        var all = _edits.Where(e => !own.Exists(o => o.Name == e.Name)).Concat(own).ToList();
+        return DeployAsync(target, sink, all, ApplyOptions(PassThru, Force), cancellationToken);
+    }
 
-    private void AddEdit(string name, SeccompProfile profile)
+    private void AddEdit(List<SeccompProfileEdit> edits, string name, SeccompProfile profile)
     {
         var edit = SeccompProfileEdit.Set(name, profile, Force);
-        var same = _edits.FindIndex(e => e.Name == name);
+        var same = edits.FindIndex(e => e.Name == name);
         if (same >= 0)
         {
-            if (ReferenceEquals(_edits[same].Value, edit.Value) || _edits[same].Value!.ToJsonString() == edit.Value!.ToJsonString())
+            if (ReferenceEquals(edits[same].Value, edit.Value) || edits[same].Value!.ToJsonString() == edit.Value!.ToJsonString())
             {
                 return;
             }
 
             WriteWarning($"The profile '{name}' was given more than once; the last one is deployed.");
-            _edits.RemoveAt(same);
+            edits.RemoveAt(same);
         }
         else
         {
             WarnAbout(edit);
         }
 
-        _edits.Add(edit);
+        edits.Add(edit);
     }
 
     private SeccompProfile ReadPath(string path)

@@ -120,6 +120,29 @@ public abstract class SeccompProfileDeploymentCommandBase : TalosNodeCommandBase
     }
 
     /// <summary>
+    /// For the terminating error under -ErrorAction Stop: which nodes were changed and which were not (and why), e.g.
+    /// "Changed: n1, n2. Not changed: n3 (failed), n4 (not started)."
+    /// </summary>
+    private protected override string DescribeOutcomes(IReadOnlyList<NodeOutcome> outcomes)
+    {
+        static bool Changed(NodeOutcome o) => o.Results.OfType<SeccompProfileChange>().Any(c => c.Applied);
+        static bool MayHaveChanged(NodeOutcome o) => !Changed(o) && o.Errors.Exists(e => e.ErrorId == ErrorIds.SeccompProfileApplyOutcomeUnknown);
+        static string Why(NodeOutcome o) =>
+            o.NotStarted ? "not started"
+            : o.Failed ? "failed"
+            : o.Results.OfType<SeccompProfileChange>().Any(c => c.DryRun) ? "dry run"
+            : o.Results.Count == 0 ? "declined"
+            : "already as wanted";
+
+        return string.Join(" ", new[]
+        {
+            NodeList("Changed:", outcomes.Where(Changed)),
+            NodeList("May have changed (the apply's outcome is unknown):", outcomes.Where(MayHaveChanged)),
+            NodeList("Not changed:", outcomes.Where(o => !Changed(o) && !MayHaveChanged(o)), Why),
+        }.Where(s => s.Length > 0));
+    }
+
+    /// <summary>
     /// The ShouldContinue question to ask, after ShouldProcess approved, for a change of high impact (null: none); the
     /// convention for destructive sub-cases of a cmdlet whose ShouldProcess does not prompt by default.
     /// </summary>

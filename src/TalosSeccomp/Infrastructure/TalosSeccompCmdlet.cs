@@ -86,11 +86,15 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Thread-safe queue of pipeline writes produced by background work.</summary>
+    /// <summary>
+    /// Thread-safe queue of pipeline writes produced by background work. A sink made by <see cref="Hold"/> holds its
+    /// output (objects and errors, in order) for its owner to release, and passes everything else straight on.
+    /// </summary>
     protected sealed class PipelineSink
     {
         private readonly BlockingCollection<Action<TalosSeccompCmdlet>> _writes;
         private readonly CancellationToken _cancelled;
+        private readonly List<HeldOutput>? _held;
 
         internal PipelineSink(int boundedCapacity, CancellationToken cancelled)
         {
@@ -98,11 +102,30 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
             _cancelled = cancelled;
         }
 
-        /// <summary>Queues an output object.</summary>
-        public void Object(object value) => Add(c => c.WriteObject(value));
+        private PipelineSink(PipelineSink parent)
+        {
+            _writes = parent._writes;
+            _cancelled = parent._cancelled;
+            _held = new List<HeldOutput>();
+        }
 
-        /// <summary>Queues a non-terminating error for an engine failure.</summary>
-        public void Error(Exception exception, object? target = null) => Add(c => c.WriteEngineError(exception, target));
+        /// <summary>Queues an output object (holds it, in a sink made by <see cref="Hold"/>).</summary>
+        public void Object(object value)
+        {
+            if (!TryHold(new HeldOutput(value, null, null)))
+            {
+                Add(c => c.WriteObject(value));
+            }
+        }
+
+        /// <summary>Queues a non-terminating error for an engine failure (holds it, in a sink made by <see cref="Hold"/>).</summary>
+        public void Error(Exception exception, object? target = null)
+        {
+            if (!TryHold(new HeldOutput(null, exception, target)))
+            {
+                Add(c => c.WriteEngineError(exception, target));
+            }
+        }
 
         /// <summary>Queues a warning.</summary>
         public void Warning(string text) => Add(c => c.WriteWarning(text));
@@ -116,9 +139,53 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
         /// <summary>Queues any action that must run on the pipeline thread (ShouldProcess, for instance).</summary>
         public void OnPipelineThread(Action<TalosSeccompCmdlet> action) => Add(action);
 
+        /// <summary>
+        /// A sink over the same queue that holds objects and errors until <see cref="TakeHeld"/> (so output can be
+        /// released in node order); warnings, verbose messages, progress and pipeline-thread actions pass straight on.
+        /// </summary>
+        internal PipelineSink Hold() => new(this);
+
+        /// <summary>True when this holding sink holds an error.</summary>
+        internal bool HoldsError
+        {
+            get
+            {
+                lock (_held!)
+                {
+                    return _held.Exists(h => h.Error is not null);
+                }
+            }
+        }
+
+        /// <summary>Takes the held objects and errors, in the order they were written.</summary>
+        internal IReadOnlyList<HeldOutput> TakeHeld()
+        {
+            lock (_held!)
+            {
+                var taken = _held.ToList();
+                _held.Clear();
+                return taken;
+            }
+        }
+
         internal void Complete() => _writes.CompleteAdding();
 
         internal IEnumerable<Action<TalosSeccompCmdlet>> Drain() => _writes.GetConsumingEnumerable();
+
+        private bool TryHold(HeldOutput output)
+        {
+            if (_held is null)
+            {
+                return false;
+            }
+
+            lock (_held)
+            {
+                _held.Add(output);
+            }
+
+            return true;
+        }
 
         private void Add(Action<TalosSeccompCmdlet> write)
         {
@@ -132,4 +199,7 @@ public abstract class TalosSeccompCmdlet : PSCmdlet, IDisposable
             }
         }
     }
+
+    /// <summary>An object or an error (with its target) held by a holding <see cref="PipelineSink"/>.</summary>
+    internal readonly record struct HeldOutput(object? Value, Exception? Error, object? Target);
 }

@@ -44,6 +44,12 @@ public sealed class SeccompProfileEdit
     /// </summary>
     public bool AddOnly { get; }
 
+    /// <summary>
+    /// Where the profile of a set came from (<see cref="SeccompProfile.Source"/>: a file, or <c>node:name</c> for a
+    /// profile read from a node by Get-TalosSeccompProfile), shown in the plan's summary; null when unknown.
+    /// </summary>
+    public string? Source { get; private init; }
+
     /// <summary>What <see cref="SeccompProfileValidator"/> found in the profile of a set (warnings, and errors accepted with force).</summary>
     public IReadOnlyList<SeccompDiagnostic> Diagnostics { get; }
 
@@ -72,7 +78,7 @@ public sealed class SeccompProfileEdit
                 name);
         }
 
-        return new SeccompProfileEdit(SeccompProfileEditKind.Set, name, profile.ToJsonNode(), Array.Empty<Wildcard>(), diagnostics);
+        return new SeccompProfileEdit(SeccompProfileEditKind.Set, name, profile.ToJsonNode(), Array.Empty<Wildcard>(), diagnostics) { Source = profile.Source };
     }
 
     /// <summary>

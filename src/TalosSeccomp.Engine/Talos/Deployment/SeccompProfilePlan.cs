@@ -153,10 +153,12 @@ public sealed class SeccompProfilePlan
 
     private static string Describe(SeccompProfileEdit edit, MachineConfigEdit step, SeccompProfileChangeAction action) => action switch
     {
-        SeccompProfileChangeAction.Added => $"set {edit.Name} (add)",
-        SeccompProfileChangeAction.Replaced => $"set {edit.Name} (replace)",
+        SeccompProfileChangeAction.Added => $"set {edit.Name} (add{From(edit)})",
+        SeccompProfileChangeAction.Replaced => $"set {edit.Name} (replace{From(edit)})",
         SeccompProfileChangeAction.Removed => "remove " + string.Join(", ", step.Before.Select(e => e.Name).Distinct(StringComparer.Ordinal)),
         _ when edit.Kind == SeccompProfileEditKind.Remove => $"remove {edit.Name} (nothing matches)",
         _ => $"set {edit.Name} (no change)",
     };
+
+    private static string From(SeccompProfileEdit edit) => string.IsNullOrEmpty(edit.Source) ? string.Empty : $", from {edit.Source}";
 }
