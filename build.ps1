@@ -4,7 +4,8 @@
     Builds, tests, packages, benchmarks and demonstrates the TalosSeccomp module.
 .DESCRIPTION
     Build    compiles the solution and lays out the module in out/TalosSeccomp (cmdlets at the root, the
-             engine and its dependencies in Dependencies/, format views, type data and generated MAML help).
+             engine and its dependencies in Dependencies/ as IL, and as ReadyToRun images in
+             Dependencies/<net8.0|net10.0>-<linux-x64|win-x64>/, format views, type data and generated MAML help).
     Test     Build, then every xunit test (on .NET 10, and again on .NET 8 from a self-contained linux-x64
              publish: Azure Automation's PowerShell 7.4 runs on .NET 8) and every Pester test; the last line printed
              is "N passed, N failed, N skipped" summed over all runs, and the exit code is non-zero on any failure.
@@ -47,8 +48,17 @@ function Invoke-Build {
 
     # The engine and everything it needs go to Dependencies/, where only the module's own load context looks.
     Invoke-Dotnet publish (Join-Path $Root 'src/TalosSeccomp.Engine/TalosSeccomp.Engine.csproj') -c $Configuration -o $deps -nologo -v q /clp:ErrorsOnly
-    Get-ChildItem $deps -Filter '*.pdb' | Remove-Item
-    Get-ChildItem $deps -Filter '*.deps.json' | Remove-Item
+    # Beside that IL build, ReadyToRun images of the same assemblies, per .NET major version (.NET 10 ignores images
+    # compiled for .NET 8) and per RID (Linux CI, Windows for Azure Automation): most of a fresh process's first call
+    # is JIT, and these skip it. ModuleAssemblyLoadContext picks the folder matching the running pwsh, else the IL.
+    foreach ($framework in 'net8.0', 'net10.0') {
+        foreach ($rid in 'linux-x64', 'win-x64') {
+            Invoke-Dotnet publish (Join-Path $Root 'src/TalosSeccomp.Engine/TalosSeccomp.Engine.csproj') -c $Configuration -r $rid `
+                "-p:TalosSeccompReadyToRunFramework=$framework" -o (Join-Path $deps "$framework-$rid") -nologo -v q /clp:ErrorsOnly
+        }
+    }
+    Get-ChildItem $deps -Recurse -Filter '*.pdb' | Remove-Item
+    Get-ChildItem $deps -Recurse -Filter '*.deps.json' | Remove-Item
 
     $cmdletBin = Join-Path $Root "src/TalosSeccomp/bin/$Configuration/net8.0"
     foreach ($name in 'TalosSeccomp.dll', 'TalosSeccomp.xml') {
@@ -65,7 +75,8 @@ function Invoke-Build {
         if ($LASTEXITCODE -ne 0) { throw 'Help generation failed.' }
     }
     # The XML doc files were inputs to the help; users get the MAML.
-    Remove-Item (Join-Path $ModuleOut 'TalosSeccomp.xml'), (Join-Path $deps '*.xml') -ErrorAction Ignore
+    Remove-Item (Join-Path $ModuleOut 'TalosSeccomp.xml') -ErrorAction Ignore
+    Get-ChildItem $deps -Recurse -Filter '*.xml' | Remove-Item
     Write-Host "Module laid out in $ModuleOut"
 }
 

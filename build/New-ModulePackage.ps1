@@ -4,7 +4,8 @@
     Packs the laid-out module for the PowerShell Gallery (.nupkg) and for Azure Automation (.zip).
 .DESCRIPTION
     Checks the module folder first: the folder, manifest and root assembly share one name, nothing native slipped
-    in (no runtimes/ folder, no .so/.dylib/.exe, every .dll is an IL-only assembly), so the module runs unchanged
+    in (no runtimes/ folder, no .so/.dylib/.exe, every .dll is an IL-only assembly or, in Dependencies/<framework>-<rid>/
+    only, a ReadyToRun image, which carries its IL too), so the module runs unchanged
     on Windows sandboxes and Linux workers. Then writes:
       <OutputPath>/<Name>.<Version>.nupkg   PowerShell Gallery package: nuspec made from the manifest (id, version,
                                              authors, description, tags, projectUrl, licenseUrl, releaseNotes) by
@@ -39,18 +40,24 @@ if ($manifest.RootModule -ne "$name.dll" -or -not (Test-Path (Join-Path $ModuleP
 
 #region No native binaries
 
-function Test-ManagedAssembly([string] $Path) {
-    # An IL-only assembly runs on every OS and architecture; native or mixed-mode images do not.
+function Get-AssemblyKind([string] $Path) {
+    # 'IL': an IL-only assembly, runs on every OS and architecture. 'ReadyToRun': crossgen2's output, the full IL and
+    # metadata plus precompiled code that a matching runtime uses and any other ignores (it JITs the IL). Anything
+    # else (native, mixed-mode C++/CLI) runs only where it was built.
     $stream = [IO.File]::OpenRead($Path)
     try {
         $reader = [System.Reflection.PortableExecutable.PEReader]::new($stream)
         try {
-            $reader.HasMetadata -and $reader.PEHeaders.CorHeader -and
-            ($reader.PEHeaders.CorHeader.Flags -band [System.Reflection.PortableExecutable.CorFlags]::ILOnly)
+            if (-not $reader.HasMetadata) { return 'Native' }
+            $cor = $reader.PEHeaders.CorHeader
+            if (-not $cor) { 'Native' }
+            elseif ($cor.Flags -band [System.Reflection.PortableExecutable.CorFlags]::ILOnly) { 'IL' }
+            elseif (($cor.Flags -band [System.Reflection.PortableExecutable.CorFlags]::ILLibrary) -and $cor.ManagedNativeHeaderDirectory.Size -gt 0) { 'ReadyToRun' }
+            else { 'Native' }
         }
         finally { $reader.Dispose() }
     }
-    catch [System.BadImageFormatException] { $false }
+    catch [System.BadImageFormatException] { 'Native' }
     finally { $stream.Dispose() }
 }
 
@@ -59,10 +66,16 @@ $native = foreach ($file in $files) {
     $relative = [IO.Path]::GetRelativePath($ModulePath, $file.FullName) -replace '\\', '/'
     if ($relative -match '(^|/)runtimes/') { "$relative (runtimes/ holds RID-specific native assets)" }
     elseif ($file.Extension -in '.so', '.dylib', '.exe', '.a', '.lib') { "$relative (native binary)" }
-    elseif ($file.Extension -eq '.dll' -and -not (Test-ManagedAssembly $file.FullName)) { "$relative (not an IL-only assembly)" }
+    elseif ($file.Extension -eq '.dll') {
+        # ReadyToRun images belong only in the per-runtime folders ModuleAssemblyLoadContext picks from; the IL build
+        # in Dependencies/ itself is what every other platform loads.
+        $kind = Get-AssemblyKind $file.FullName
+        if ($kind -eq 'Native') { "$relative (not an IL-only assembly)" }
+        elseif ($kind -eq 'ReadyToRun' -and $relative -notmatch '^Dependencies/net\d+\.0-(linux|win)-x64/[^/]+\.dll$') { "$relative (a ReadyToRun image outside Dependencies/<framework>-<rid>/)" }
+    }
 }
 if ($native) {
-    throw "New-ModulePackage: native files in '$ModulePath'; the module must stay IL-only for Azure Automation and the Gallery:`n  " + ($native -join "`n  ")
+    throw "New-ModulePackage: native files in '$ModulePath'; the module must stay IL (ReadyToRun images only in their per-runtime folders) for Azure Automation and the Gallery:`n  " + ($native -join "`n  ")
 }
 
 #endregion

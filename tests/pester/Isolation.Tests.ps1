@@ -82,8 +82,14 @@ $report.YamlDotNet = @(foreach ($context in [System.Runtime.Loader.AssemblyLoadC
 $report | ConvertTo-Json -Depth 5 -Compress
 '@ | Set-Content -Path $ChildScript
 
-    function Invoke-Child([string] $Order) {
-        $output = & $Pwsh -NoProfile -NonInteractive -File $ChildScript -Manifest (Join-Path $ModulePath 'TalosSeccomp.psd1') `
+    # The folder the module's load context reads from in this pwsh: the ReadyToRun images built for its .NET major
+    # version, OS and architecture (build.ps1 lays out net8.0/net10.0 x linux-x64/win-x64), else the IL build.
+    $platform = if ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -ne 'X64') { $null } elseif ($IsLinux) { 'linux-x64' } elseif ($IsWindows) { 'win-x64' }
+    $script:ReadyToRunDirectory = if ($platform) { Join-Path $ModulePath "Dependencies/net$([Environment]::Version.Major).0-$platform" }
+    $script:ExpectedDirectory = if ($ReadyToRunDirectory -and (Test-Path (Join-Path $ReadyToRunDirectory 'TalosSeccomp.Engine.dll'))) { $ReadyToRunDirectory } else { Join-Path $ModulePath 'Dependencies' }
+
+    function Invoke-Child([string] $Order, [string] $From = $ModulePath) {
+        $output = & $Pwsh -NoProfile -NonInteractive -File $ChildScript -Manifest (Join-Path $From 'TalosSeccomp.psd1') `
             -OldYaml $OldYaml -TalosConfig $TalosConfig -Order $Order 2>&1
         $json = $output | Where-Object { $_ -is [string] -and $_.StartsWith('{') } | Select-Object -Last 1
         if (-not $json) { throw "The child pwsh printed no report: $($output -join "`n")" }
@@ -94,7 +100,7 @@ $report | ConvertTo-Json -Depth 5 -Compress
 Describe 'Dependency isolation from another module''s YamlDotNet <_>' -ForEach 'OldYamlFirst', 'ModuleFirst' {
     BeforeAll {
         $script:Report = Invoke-Child $_
-        $script:OursDirectory = Join-Path $ModulePath 'Dependencies'
+        $script:OursDirectory = $ExpectedDirectory
     }
 
     It 'has the old YamlDotNet package to test with' {
@@ -120,10 +126,32 @@ Describe 'Dependency isolation from another module''s YamlDotNet <_>' -ForEach '
         $old[0].Version | Should -BeLike "$OldYamlVersion*"
     }
 
-    It 'loads our YamlDotNet from Dependencies/ into the TalosSeccomp load context' {
+    It 'loads our YamlDotNet from Dependencies/ (this runtime''s ReadyToRun folder when shipped) into the TalosSeccomp load context' {
         $ours = @($Report.YamlDotNet | Where-Object Context -eq 'TalosSeccomp')
         $ours.Count | Should -Be 1
         $ours[0].Version | Should -Not -BeLike "$OldYamlVersion*"
         [IO.Path]::GetDirectoryName($ours[0].Location) | Should -Be $OursDirectory
+    }
+}
+
+Describe 'The load context''s folder per runtime' {
+    It 'ships ReadyToRun images for this pwsh''s runtime when it is .NET 8 or 10 on Linux or Windows x64' {
+        if (-not $ReadyToRunDirectory -or [Environment]::Version.Major -notin 8, 10) { Set-ItResult -Skipped -Because 'no ReadyToRun images are built for this platform or runtime'; return }
+        # A precompiled first call is the point of these folders: the runtimes PowerShell 7.4 and 7.6 run on must find theirs.
+        $ExpectedDirectory | Should -Be $ReadyToRunDirectory
+    }
+
+    It 'loads the IL build from Dependencies/ when no folder matches the runtime' {
+        # A module copy without the per-runtime folders stands for any other platform or .NET version.
+        $copy = Join-Path $TestDrive 'il-only/TalosSeccomp'
+        New-Item -ItemType Directory (Split-Path $copy) -Force | Out-Null
+        Copy-Item $ModulePath $copy -Recurse
+        Get-ChildItem (Join-Path $copy 'Dependencies') -Directory | Remove-Item -Recurse -Force
+        $report = Invoke-Child 'ModuleFirst' -From $copy
+        $report.CmdletError | Should -BeNullOrEmpty
+        $report.Nodes.Count | Should -Be 2
+        $ours = @($report.YamlDotNet | Where-Object Context -eq 'TalosSeccomp')
+        $ours.Count | Should -Be 1
+        [IO.Path]::GetDirectoryName($ours[0].Location) | Should -Be (Join-Path $copy 'Dependencies')
     }
 }

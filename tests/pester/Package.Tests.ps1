@@ -46,6 +46,9 @@ Describe 'New-ModulePackage.ps1 on the built module' {
         $entries | Should -Contain 'TalosSeccomp/TalosSeccomp.psd1'
         $entries | Should -Contain 'TalosSeccomp/TalosSeccomp.dll'
         $entries | Should -Contain 'TalosSeccomp/Dependencies/TalosSeccomp.Engine.dll'
+        foreach ($folder in 'net8.0-linux-x64', 'net8.0-win-x64', 'net10.0-linux-x64', 'net10.0-win-x64') {
+            $entries | Should -Contain "TalosSeccomp/Dependencies/$folder/TalosSeccomp.Engine.dll"
+        }
         $entries | Should -Contain 'TalosSeccomp/LICENSE'
         $expected = @(Get-ChildItem $ModulePath -Recurse -File | ForEach-Object { 'TalosSeccomp/' + ([IO.Path]::GetRelativePath($ModulePath, $_.FullName) -replace '\\', '/') })
         $entries | Sort-Object | Should -Be ($expected | Sort-Object)
@@ -113,7 +116,16 @@ Describe 'New-ModulePackage.ps1 on the built module' {
             try {
                 $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
                 $pe.HasMetadata | Should -BeTrue -Because "$($dll.Name) must be a .NET assembly"
-                $pe.PEHeaders.CorHeader.Flags.HasFlag([System.Reflection.PortableExecutable.CorFlags]::ILOnly) | Should -BeTrue -Because "$($dll.Name) must be IL-only"
+                $cor = $pe.PEHeaders.CorHeader
+                $relative = [IO.Path]::GetRelativePath($extracted, $dll.FullName) -replace '\\', '/'
+                if ($relative -match '^TalosSeccomp/Dependencies/net\d+\.0-(linux|win)-x64/') {
+                    # crossgen2's ReadyToRun images: IL and metadata plus precompiled code (ILLibrary, not ILOnly).
+                    $cor.Flags.HasFlag([System.Reflection.PortableExecutable.CorFlags]::ILLibrary) | Should -BeTrue -Because "$relative must be a ReadyToRun image"
+                    $cor.ManagedNativeHeaderDirectory.Size | Should -BeGreaterThan 0 -Because "$relative must carry a ReadyToRun header"
+                }
+                else {
+                    $cor.Flags.HasFlag([System.Reflection.PortableExecutable.CorFlags]::ILOnly) | Should -BeTrue -Because "$relative must be IL-only"
+                }
                 $pe.Dispose()
             }
             finally { $stream.Dispose() }
@@ -148,6 +160,15 @@ Describe 'New-ModulePackage.ps1 refuses' {
         $result = Invoke-Packaging $copy (Join-Path $TestDrive 'out-native')
         $result.ExitCode | Should -Not -Be 0
         $result.Output | Should -BeLike '*libnative.dll (not an IL-only assembly)*'
+    }
+
+    It 'a ReadyToRun image outside the per-runtime folders' {
+        $copy = Copy-Module 'r2r'
+        # Precompiled code for one runtime and OS in the IL folder would be what every other platform loads.
+        Copy-Item (Join-Path $copy 'Dependencies/net8.0-linux-x64/YamlDotNet.dll') (Join-Path $copy 'Dependencies/YamlDotNet.dll') -Force
+        $result = Invoke-Packaging $copy (Join-Path $TestDrive 'out-r2r')
+        $result.ExitCode | Should -Not -Be 0
+        $result.Output | Should -BeLike '*Dependencies/YamlDotNet.dll (a ReadyToRun image outside*'
     }
 
     It 'a zip over the size limit' {

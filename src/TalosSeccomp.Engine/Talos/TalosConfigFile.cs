@@ -74,6 +74,17 @@ public sealed class TalosConfigFile
     public static TalosConfigFile Load(string? explicitPath = null)
     {
         var path = Locate(explicitPath);
+        // Every Talos cmdlet invocation loads the talosconfig; parsing it and decoding its credentials cost more
+        // than the call itself. The parsed file is kept per path. A file whose size and modification time are those
+        // of the cached read, and that was last written well before that read, is that read's text: any later write
+        // moves the time past it. A file written just before the read could be rewritten, same size, within one
+        // timestamp tick; for such a stamp the text is read and compared, which is exact.
+        var stamp = FileStamp.Of(path);
+        if (stamp is not null && ParsedByPath.TryGetValue(path, out var cached) && cached.Stamp == stamp && cached.StampIsSettled)
+        {
+            return cached.File;
+        }
+
         if (Directory.Exists(path))
         {
             // .NET reports reading a directory as "Access to the path is denied".
@@ -81,6 +92,7 @@ public sealed class TalosConfigFile
                 $"The talosconfig path '{path}' is a directory; name the talosconfig file itself (talosctl writes it as ~/.talos/config).", path);
         }
 
+        var readAtUtc = DateTime.UtcNow;
         string text;
         try
         {
@@ -100,21 +112,45 @@ public sealed class TalosConfigFile
                 $"The talosconfig file '{path}' cannot be read: {ex.Message}", path, ex);
         }
 
-        // Every Talos cmdlet invocation loads the talosconfig; parsing it and decoding its credentials cost more
-        // than the call itself. The parsed file is kept per path and reused while the text is the same: comparing
-        // the text is exact, where size and modification time can miss a same-size rewrite within one
-        // timestamp tick.
-        if (ParsedByPath.TryGetValue(path, out var cached) && string.Equals(cached.Text, text, StringComparison.Ordinal))
+        // The stamp taken before the read: a write after it shows as a newer stamp next time.
+        var settled = stamp is not null && readAtUtc - stamp.LastWriteUtc > StampSettleTime;
+        if (ParsedByPath.TryGetValue(path, out cached) && string.Equals(cached.Text, text, StringComparison.Ordinal))
         {
+            ParsedByPath[path] = cached with { Stamp = stamp, StampIsSettled = settled };
             return cached.File;
         }
 
         var file = Parse(text, path);
-        ParsedByPath[path] = (text, file);
+        ParsedByPath[path] = new CachedFile(text, stamp, settled, file);
         return file;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Text, TalosConfigFile File)> ParsedByPath = new(StringComparer.Ordinal);
+    /// <summary>
+    /// How long before a read the file's last write must lie for its (size, modification time) to identify the text
+    /// read: more than the coarsest timestamp tick of common file systems (FAT: 2 s) plus clock skew on network shares.
+    /// </summary>
+    private static readonly TimeSpan StampSettleTime = TimeSpan.FromSeconds(3);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, CachedFile> ParsedByPath = new(StringComparer.Ordinal);
+
+    private sealed record CachedFile(string Text, FileStamp? Stamp, bool StampIsSettled, TalosConfigFile File);
+
+    private sealed record FileStamp(long Length, DateTime LastWriteUtc)
+    {
+        /// <summary>The file's size and modification time (one stat), or null when it is no file (missing, a directory) or cannot be read that way.</summary>
+        public static FileStamp? Of(string path)
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TalosCredentials> _credentials = new(StringComparer.Ordinal);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using Grpc.Net.Client;
+using Org.BouncyCastle.Crypto.Prng;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 using TalosSeccomp.Talos.Transport;
@@ -104,9 +105,13 @@ public sealed class TalosConnection : IDisposable
     /// <summary>Runs our TLS client over a connected socket (which the returned stream owns).</summary>
     internal static async Task<AsyncTlsStream> HandshakeAsync(Socket socket, TalosEndpoint endpoint, TalosCredentials credentials, CancellationToken cancellationToken)
     {
-        var client = new TalosTlsClient(new BcTlsCrypto(new SecureRandom()), credentials, endpoint);
+        var client = new TalosTlsClient(TlsCrypto, credentials, endpoint);
         return await AsyncTlsStream.ConnectAsync(new NetworkStream(socket, ownsSocket: true), client, endpoint.ToString(), cancellationToken).ConfigureAwait(false);
     }
+
+    // One crypto provider for every handshake, its randomness straight from the OS generator (thread-safe, nothing to
+    // seed): BouncyCastle's default SecureRandom builds and seeds a digest generator per instance, on the first call's path.
+    private static readonly BcTlsCrypto TlsCrypto = new(new SecureRandom(new CryptoApiRandomGenerator()));
 
     internal static async Task<Socket> OpenSocketAsync(TalosEndpoint endpoint, CancellationToken cancellationToken)
     {

@@ -166,6 +166,37 @@ public sealed class TalosConfigTests : IClassFixture<FakeTalosFixture>, IDisposa
         Assert.Equal("10.5.0.7", TalosConnectionSettings.FromContext(TalosConfigFile.Load(path)).Endpoints[0].Host);
     }
 
+    [Fact]
+    public void LoadTrustsASettledSizeAndModificationTimeAndReadsTheTextOtherwise()
+    {
+        var path = Path.Combine(_directory, "stamped");
+        var longAgo = DateTime.UtcNow.AddHours(-1);
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.7]"));
+        File.SetLastWriteTimeUtc(path, longAgo);
+        var first = TalosConfigFile.Load(path);
+
+        // Same size and the same modification time, written long before the read: taken as the same file, unread.
+        // (Only a tool that restores the old time after a same-size rewrite can do this; an editor or talosctl cannot.)
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.8]"));
+        File.SetLastWriteTimeUtc(path, longAgo);
+        Assert.Same(first, TalosConfigFile.Load(path));
+
+        // Any other modification time is a change: the same-size rewrite is read.
+        File.SetLastWriteTimeUtc(path, longAgo.AddSeconds(1));
+        var rewritten = TalosConfigFile.Load(path);
+        Assert.NotSame(first, rewritten);
+        Assert.Equal("10.5.0.8", TalosConnectionSettings.FromContext(rewritten).Endpoints[0].Host);
+
+        // Written just now (within a timestamp tick of the read): the stamp is not trusted, so the text is compared.
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.9]"));
+        var now = File.GetLastWriteTimeUtc(path);
+        var fresh = TalosConfigFile.Load(path);
+        File.WriteAllText(path, Config(endpoints: "[10.5.0.6]"));
+        File.SetLastWriteTimeUtc(path, now);
+        Assert.Equal("10.5.0.6", TalosConnectionSettings.FromContext(TalosConfigFile.Load(path)).Endpoints[0].Host);
+        Assert.Equal("10.5.0.9", TalosConnectionSettings.FromContext(fresh).Endpoints[0].Host);
+    }
+
     [Theory]
     [InlineData("10.5.0.2", "10.5.0.2", 50000)]
     [InlineData("10.5.0.2:6443", "10.5.0.2", 6443)]
