@@ -74,6 +74,8 @@ public static class ErrorIds
     public const string TalosEndpointInvalid = "TalosEndpointInvalid";
     /// <summary>A parameter that takes a talosconfig path was given talosconfig text (YAML).</summary>
     public const string TalosConfigIsText = "TalosConfigIsText";
+    /// <summary>-TalosConfig was given an empty path.</summary>
+    public const string TalosConfigPathEmpty = "TalosConfigPathEmpty";
     /// <summary>-Connection and -TalosConfig were both given; they name two different connections.</summary>
     public const string TalosConnectionConflict = "TalosConnectionConflict";
     /// <summary>-SecretName needs the Microsoft.PowerShell.SecretManagement module, which is not installed.</summary>

@@ -23,14 +23,17 @@ public sealed class TalosConnectionInfo
     /// <summary>The talosconfig context.</summary>
     public string Context => Settings.ContextName;
 
+    // Property names differ from the cmdlets' parameter names (Endpoint, Node, TalosConfig) on purpose: a connection
+    // piped into a Talos cmdlet binds -Connection, and must not also bind those parameters by property name.
+
     /// <summary>Endpoints, in the order they are tried (host:port).</summary>
-    public string[] Endpoint => Settings.Endpoints.Select(e => e.ToString()).ToArray();
+    public string[] Endpoints => Settings.Endpoints.Select(e => e.ToString()).ToArray();
 
     /// <summary>The nodes commands target when no -Node is given (the context's nodes, or Connect-Talos -Node).</summary>
-    public string[] Node => Settings.Nodes.ToArray();
+    public string[] DefaultNodes => Settings.Nodes.ToArray();
 
     /// <summary>The talosconfig file; null when the talosconfig was given as text or came from a vault.</summary>
-    public string? TalosConfig => Settings.ConfigPath;
+    public string? ConfigPath => Settings.ConfigPath;
 
     /// <summary>Where the talosconfig came from: <c>talosconfig '/path'</c>, "talosconfig text", or the vault secret.</summary>
     public string Source => Settings.ConfigSource;
@@ -65,8 +68,18 @@ public sealed class TalosConnectionInfo
     /// <summary>The parsed talosconfig (contexts and their base64 credentials): internal, never shown.</summary>
     internal TalosConfigFile File { get; }
 
-    /// <summary>The resolved settings (with the decoded credentials): internal, never shown.</summary>
+    /// <summary>The resolved settings (their credentials are internal).</summary>
     internal TalosConnectionSettings Settings { get; }
+
+    // Methods, not properties: PowerShell formats and serializes (Export-Clixml) properties only, and the cmdlets,
+    // in another assembly, need these.
+
+    /// <summary>The settings to open the connection with (endpoints, nodes, credentials; the credentials are not
+    /// public).</summary>
+    public TalosConnectionSettings GetSettings() => Settings;
+
+    /// <summary>The names of every context of the talosconfig, ordered.</summary>
+    public IReadOnlyList<string> GetContextNames() => File.Contexts.Keys.Order(StringComparer.Ordinal).ToList();
 
     /// <summary>A connection over a talosconfig file (located like talosctl when <paramref name="path"/> is null).</summary>
     /// <param name="path">The talosconfig path, or null to locate it.</param>
@@ -108,8 +121,8 @@ public sealed class TalosConnectionInfo
     public TalosConnectionInfo With(string? context = null, IReadOnlyList<string>? endpoints = null, IReadOnlyList<string>? nodes = null)
     {
         var sameContext = context is null || string.Equals(context, Context, StringComparison.Ordinal);
-        var sameEndpoints = endpoints is not { Count: > 0 } || endpoints.SequenceEqual(Endpoint, StringComparer.OrdinalIgnoreCase);
-        var sameNodes = nodes is not { Count: > 0 } || nodes.SequenceEqual(Node, StringComparer.OrdinalIgnoreCase);
+        var sameEndpoints = endpoints is not { Count: > 0 } || endpoints.SequenceEqual(Endpoints, StringComparer.OrdinalIgnoreCase);
+        var sameNodes = nodes is not { Count: > 0 } || nodes.SequenceEqual(DefaultNodes, StringComparer.OrdinalIgnoreCase);
         if (sameContext && sameEndpoints && sameNodes)
         {
             return this;
@@ -118,8 +131,8 @@ public sealed class TalosConnectionInfo
         // A new context starts from its own endpoints and nodes; the same context keeps the overrides made so far.
         var keep = sameContext;
         return FromConfig(File, sameContext ? Context : context,
-            sameEndpoints ? (keep ? Endpoint : null) : endpoints,
-            sameNodes ? (keep ? Node : null) : nodes);
+            sameEndpoints ? (keep ? Endpoints : null) : endpoints,
+            sameNodes ? (keep ? DefaultNodes : null) : nodes);
     }
 
     /// <summary>Checks the connection: one Version call to <paramref name="node"/> (null = the endpoint's own node), then
@@ -138,5 +151,5 @@ public sealed class TalosConnectionInfo
     }
 
     /// <summary>Describes the connection without key material: context, endpoints and source.</summary>
-    public override string ToString() => $"{Context} → {string.Join(", ", Endpoint)} ({Source})";
+    public override string ToString() => $"{Context} → {string.Join(", ", Endpoints)} ({Source})";
 }

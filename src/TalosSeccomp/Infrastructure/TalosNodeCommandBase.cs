@@ -49,6 +49,14 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
         var activity = MyInvocation.MyCommand.Name;
         RunPumped(async (sink, cancellationToken) =>
         {
+            if (VerboseWanted)
+            {
+                foreach (var target in targets)
+                {
+                    target.CallLog = sink.Verbose;
+                }
+            }
+
             var done = 0;
             var byKey = targets.Select((t, i) => (Key: i.ToString(System.Globalization.CultureInfo.InvariantCulture), Target: t)).ToDictionary(k => k.Key, k => k.Target);
             await foreach (var result in TalosNodeFanOut.RunAsync<bool>(byKey.Keys.Cast<string?>().ToList(), async (key, ct) =>
