@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos;
@@ -44,14 +43,11 @@ internal static class CompletionConnection
 
     private static string? ResolvePath(string value)
     {
-        // The completer runs on the pipeline thread of the runspace that completes, so its session state is the
-        // user's: the current location is Get-Location's, not the process's working directory.
-        if (Runspace.DefaultRunspace?.SessionStateProxy?.Path is { } path)
-        {
-            return TalosConfigPath.Resolve(value, path);
-        }
-
-        return Path.GetFullPath(value);
+        // The completer runs on the pipeline thread of the runspace that completes, so an unbound script block runs in
+        // the user's session state: the current location is Get-Location's, not the process's working directory.
+        // (Runspace.SessionStateProxy refuses while the completion pipeline runs.)
+        var path = ScriptBlock.Create("$ExecutionContext.SessionState.Path").Invoke().Select(o => o?.BaseObject).OfType<PathIntrinsics>().FirstOrDefault();
+        return path is null ? Path.GetFullPath(value) : TalosConfigPath.Resolve(value, path);
     }
 }
 
