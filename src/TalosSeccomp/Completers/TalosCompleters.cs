@@ -15,29 +15,57 @@ namespace TalosSeccomp.Commands.Completers;
 /// </summary>
 internal static class CompletionConnection
 {
-    internal static TalosConnectionInfo? TryResolve(IDictionary fakeBoundParameters)
+    /// <summary>
+    /// What the command line names without decoding credentials: the talosconfig file (-TalosConfig or the default),
+    /// or a connection object (-Connection or the session's). Context and node completion need no more, and work with
+    /// a talosconfig whose credentials are missing.
+    /// </summary>
+    internal static (TalosConfigFile? File, TalosConnectionInfo? Connection) TrySource(IDictionary fakeBoundParameters)
     {
         try
         {
-            var bound = Unwrap(fakeBoundParameters["Connection"]) as TalosConnectionInfo;
-            var config = Unwrap(fakeBoundParameters["TalosConfig"]) as string;
-            var connection = bound
-                ?? (!string.IsNullOrWhiteSpace(config) ? TalosConnectionInfo.FromFile(TalosConfigFile.Locate(ResolvePath(config))) : null)
-                ?? TalosSessionConnection.Current
-                ?? TalosConnectionInfo.FromFile(null);
-            var endpoints = Unwrap(fakeBoundParameters["Endpoint"]) switch
+            if (Unwrap(fakeBoundParameters["Connection"]) is TalosConnectionInfo bound)
             {
-                string one => new[] { one },
-                IEnumerable many => many.Cast<object?>().Select(o => Unwrap(o)?.ToString() ?? string.Empty).Where(e => e.Length > 0).ToArray(),
-                _ => null,
-            };
-            return connection.With(Unwrap(fakeBoundParameters["Context"]) as string, endpoints);
+                return (null, bound);
+            }
+
+            if (Unwrap(fakeBoundParameters["TalosConfig"]) is string { Length: > 0 } config)
+            {
+                return (TalosConfigFile.Load(TalosConfigFile.Locate(ResolvePath(config))), null);
+            }
+
+            return TalosSessionConnection.Current is { } session ? (null, session) : (TalosConfigFile.Load(), null);
         }
-        catch (Exception ex) when (ex is TalosSeccompException or PSInvalidOperationException or RuntimeException or ArgumentException)
+        catch (Exception ex) when (ex is TalosSeccompException or RuntimeException or ArgumentException)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>The full connection (credentials decoded), with -Context and -Endpoint applied; null when none.</summary>
+    internal static TalosConnectionInfo? TryResolve(IDictionary fakeBoundParameters)
+    {
+        var (file, connection) = TrySource(fakeBoundParameters);
+        try
+        {
+            var context = ContextOf(fakeBoundParameters);
+            var endpoints = EndpointsOf(fakeBoundParameters);
+            return connection?.With(context, endpoints) ?? (file is null ? null : TalosConnectionInfo.FromConfig(file, context, endpoints));
+        }
+        catch (TalosSeccompException)
         {
             return null;
         }
     }
+
+    internal static string? ContextOf(IDictionary fakeBoundParameters) => Unwrap(fakeBoundParameters["Context"]) as string;
+
+    internal static string[]? EndpointsOf(IDictionary fakeBoundParameters) => Unwrap(fakeBoundParameters["Endpoint"]) switch
+    {
+        string one => [one],
+        IEnumerable many => many.Cast<object?>().Select(o => Unwrap(o)?.ToString() ?? string.Empty).Where(e => e.Length > 0).ToArray(),
+        _ => null,
+    };
 
     private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 
@@ -68,8 +96,9 @@ public sealed class TalosContextCompleter : IArgumentCompleter
             }
         }
 
-        var file = CompletionConnection.TryResolve(others);
-        return Completion.Complete(wordToComplete, file?.GetContextNames() ?? Array.Empty<string>());
+        var (file, connection) = CompletionConnection.TrySource(others);
+        var names = file?.Contexts.Keys.Order(StringComparer.Ordinal).ToList() ?? connection?.GetContextNames() ?? [];
+        return Completion.Complete(wordToComplete, names);
     }
 }
 
@@ -80,14 +109,41 @@ public sealed class TalosNodeCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var connection = CompletionConnection.TryResolve(fakeBoundParameters);
-        if (connection is null)
+        var (file, connection) = CompletionConnection.TrySource(fakeBoundParameters);
+        var contextName = CompletionConnection.ContextOf(fakeBoundParameters);
+        if (file is not null)
+        {
+            contextName ??= file.CurrentContext;
+            if (contextName is null || !file.Contexts.TryGetValue(contextName, out var context))
+            {
+                return Enumerable.Empty<CompletionResult>();
+            }
+
+            return Completion.Complete(wordToComplete, context.Nodes.Concat(context.Endpoints.Select(EndpointHost)).Order(StringComparer.Ordinal));
+        }
+
+        try
+        {
+            var chosen = connection?.With(contextName);
+            return chosen is null ? Enumerable.Empty<CompletionResult>()
+                : Completion.Complete(wordToComplete, chosen.DefaultNodes.Concat(chosen.Endpoints.Select(EndpointHost)).Order(StringComparer.Ordinal));
+        }
+        catch (TalosSeccompException)
         {
             return Enumerable.Empty<CompletionResult>();
         }
+    }
 
-        var hosts = connection.GetSettings().Endpoints.Select(e => e.Host);
-        return Completion.Complete(wordToComplete, connection.DefaultNodes.Concat(hosts).Order(StringComparer.Ordinal));
+    private static string EndpointHost(string endpoint)
+    {
+        try
+        {
+            return TalosEndpoint.Parse(endpoint).Host;
+        }
+        catch (TalosSeccompException)
+        {
+            return endpoint;
+        }
     }
 }
 
