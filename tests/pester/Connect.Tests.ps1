@@ -131,6 +131,16 @@ Describe 'Connections' {
             $err[0].Exception.Message | Should -Match '-TalosConfigText'
             Assert-NoKeyMaterial ($err | Out-String)
             { Connect-Talos -TalosConfig $AdminText -ErrorAction Stop } | Should -Throw -ErrorId 'TalosConfigIsText*'
+            { Connect-Talos $AdminText -ErrorAction Stop } | Should -Throw -ErrorId 'TalosConfigIsText*'
+        }
+
+        It 'refuses talosconfig text piped where node names go, without echoing it' {
+            $AdminText | Get-TalosVersion -TalosConfig $Config -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'TalosConfigIsText,*'
+            $err[0].TargetObject | Should -Be 'Node'
+            $err[0].Exception.Message | Should -Match 'Connect-Talos -TalosConfigText'
+            Assert-NoKeyMaterial ($err | Out-String)
         }
 
         It 'refuses an empty -TalosConfig and -Connection together with -TalosConfig' {

@@ -139,6 +139,15 @@ public abstract class TalosCommandBase : TalosSeccompCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (Node is { } nodes && nodes.Any(TalosConfigFile.LooksLikeText))
+        {
+            // Get-AutomationVariable talosconfig | Get-TalosVersion binds the text to -Node; never echo it (the key).
+            WriteEngineError(new TalosSeccompException(ErrorIds.TalosConfigIsText, ErrorKind.InvalidArgument,
+                "-Node got talosconfig text (YAML), probably piped in; node names are addresses. Pass the text to Connect-Talos -TalosConfigText (or pipe it into Connect-Talos), then run the command.",
+                "Node"));
+            return;
+        }
+
         TalosConnectionInfo connection;
         try
         {
