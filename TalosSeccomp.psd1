@@ -29,6 +29,8 @@
         'Watch-TalosAudit'
         'ConvertFrom-SeccompAuditRecord'
         'ConvertFrom-DockerSeccompProfile'
+        'Connect-Talos'
+        'Disconnect-Talos'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -60,6 +62,8 @@
                 'PSCommand_Watch-TalosAudit'
                 'PSCommand_ConvertFrom-SeccompAuditRecord'
                 'PSCommand_ConvertFrom-DockerSeccompProfile'
+                'PSCommand_Connect-Talos'
+                'PSCommand_Disconnect-Talos'
             )
             ProjectUri   = 'https://github.com/talosseccomp/TalosSeccomp'
             LicenseUri   = 'https://github.com/talosseccomp/TalosSeccomp/blob/main/LICENSE'

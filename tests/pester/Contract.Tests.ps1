@@ -32,8 +32,8 @@ BeforeAll {
     [void] $CommonNames.UnionWith([string[]] [System.Management.Automation.Cmdlet]::CommonParameters)
     [void] $CommonNames.UnionWith([string[]] [System.Management.Automation.Cmdlet]::OptionalCommonParameters)
 
-    # Nouns PowerShell treats as singular although they end in s.
-    $script:SingularEndingInS = @('Status', 'Alias', 'Analysis', 'Kubernetes', 'Dns', 'Bus', 'Os', 'Process', 'Access', 'Class', 'Address')
+    # Nouns PowerShell treats as singular although they end in s (Talos: the product, as in Connect-Talos).
+    $script:SingularEndingInS = @('Status', 'Alias', 'Analysis', 'Kubernetes', 'Dns', 'Bus', 'Os', 'Process', 'Access', 'Class', 'Address', 'Talos')
 
     function Test-SingularNoun([string] $Noun) {
         $last = ([regex]::Matches($Noun, '[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+') | Select-Object -Last 1).Value

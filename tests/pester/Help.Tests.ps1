@@ -47,7 +47,8 @@ Describe 'The module''s help files' {
         $text = Get-Help about_TalosSeccomp | Out-String
         foreach ($topic in 'New-SeccompProfile', 'Test-SeccompProfile', 'Set-TalosSeccompProfile', 'Get-TalosSeccompProfile',
             'ConvertTo-SeccompSecurityContext', 'Watch-TalosAudit', '-FromAuditEvent', 'TALOSCONFIG', 'os:reader', 'os:admin',
-            'Ed25519', 'NO_REBOOT', 'auditd', 'dmesg', '-Confirm:$false', '$ProgressPreference', '400 MB') {
+            'Ed25519', 'NO_REBOOT', 'auditd', 'dmesg', '-Confirm:$false', '$ProgressPreference', '400 MB',
+            'Connect-Talos', '-TalosConfigText', 'Get-AutomationVariable', 'WHICH CONNECTION A COMMAND USES', 'PSDefaultParameterValues') {
             $text | Should -BeLike "*$topic*" -Because "about_TalosSeccomp should cover $topic"
         }
     }

@@ -72,6 +72,16 @@ public static class ErrorIds
     public const string TalosEndpointsNotSet = "TalosEndpointsNotSet";
     /// <summary>An endpoint is not a valid host[:port].</summary>
     public const string TalosEndpointInvalid = "TalosEndpointInvalid";
+    /// <summary>A parameter that takes a talosconfig path was given talosconfig text (YAML).</summary>
+    public const string TalosConfigIsText = "TalosConfigIsText";
+    /// <summary>-TalosConfig was given an empty path.</summary>
+    public const string TalosConfigPathEmpty = "TalosConfigPathEmpty";
+    /// <summary>-Connection and -TalosConfig were both given; they name two different connections.</summary>
+    public const string TalosConnectionConflict = "TalosConnectionConflict";
+    /// <summary>-SecretName needs the Microsoft.PowerShell.SecretManagement module, which is not installed.</summary>
+    public const string TalosSecretManagementMissing = "TalosSecretManagementMissing";
+    /// <summary>Get-Secret failed, or returned something that is not talosconfig text.</summary>
+    public const string TalosSecretUnavailable = "TalosSecretUnavailable";
 
     // Seccomp profiles: reading, validating, files.
 

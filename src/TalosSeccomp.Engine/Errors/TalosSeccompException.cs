@@ -33,6 +33,8 @@ public enum ErrorKind
     NotSpecified,
     /// <summary>Input larger than a limit allows (a config over the Talos API message size, a name over NAME_MAX).</summary>
     LimitsExceeded,
+    /// <summary>A module or program the operation needs is not installed (SecretManagement for -SecretName).</summary>
+    NotInstalled,
 }
 
 /// <summary>

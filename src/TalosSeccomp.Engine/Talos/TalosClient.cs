@@ -41,6 +41,25 @@ public sealed class TalosClient
     /// <summary>Deadline of unary calls and finite streams.</summary>
     public TimeSpan Timeout { get; }
 
+    /// <summary>
+    /// Told after every call (a unary call when it answers or fails, a stream when it ends) which RPC went to which
+    /// node through which endpoint, over which TLS version and node certificate, and how long it took: -Verbose. It
+    /// never sees request or response bodies.
+    /// </summary>
+    public Action<string>? CallLog { get; init; }
+
+    private void LogCall(TalosCallContext context, long startedAt, string outcome)
+    {
+        if (CallLog is not { } log)
+        {
+            return;
+        }
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
+        log(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{context.ShortMethod} to {context.NodeDisplay} via {Connection.CurrentEndpoint} {outcome} in {elapsed:0} ms ({Connection.TlsVersion ?? "TLS not negotiated"}, node certificate '{Connection.ServerCertificateSubject ?? "none"}')."));
+    }
+
     /// <summary>MachineService.Version of <paramref name="node"/>.</summary>
     public Task<MachineVersion> VersionAsync(string? node, CancellationToken cancellationToken = default) =>
         UnaryAsync(TalosRpc.Version, node, null, o => _machine.VersionAsync(new Empty(), o), r => r.Messages, m => m.Metadata, cancellationToken);
@@ -166,14 +185,18 @@ public sealed class TalosClient
     {
         var context = Context(rpc, node, resourceType);
         TResponse response;
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await start(Options(node, finite: true, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            LogCall(context, startedAt, "failed");
             throw TalosErrorMapper.Map(ex, context, cancellationToken);
         }
+
+        LogCall(context, startedAt, "answered");
 
         var list = items(response);
         if (list.Count == 0)
@@ -205,12 +228,14 @@ public sealed class TalosClient
     {
         var context = Context(rpc, node, resourceType);
         AsyncServerStreamingCall<T> call;
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             call = start(Options(node, finite, cancellationToken));
         }
         catch (Exception ex)
         {
+            LogCall(context, startedAt, "failed");
             throw TalosErrorMapper.Map(ex, context, cancellationToken);
         }
 
@@ -225,11 +250,13 @@ public sealed class TalosClient
                 }
                 catch (Exception ex)
                 {
+                    LogCall(context, startedAt, "stream failed");
                     throw TalosErrorMapper.Map(ex, context, cancellationToken);
                 }
 
                 if (!more)
                 {
+                    LogCall(context, startedAt, "stream ended");
                     yield break;
                 }
 

@@ -11,15 +11,54 @@ namespace TalosSeccomp.Talos;
 /// </summary>
 public sealed class TalosConfigFile
 {
-    private TalosConfigFile(string path, string? currentContext, IReadOnlyDictionary<string, TalosContext> contexts)
+    private TalosConfigFile(string path, string? currentContext, IReadOnlyDictionary<string, TalosContext> contexts, bool isFile = true)
     {
         Path = path;
+        IsFile = isFile;
         CurrentContext = currentContext;
         Contexts = contexts;
     }
 
-    /// <summary>Full path of the file this configuration was read from.</summary>
+    /// <summary>Full path of the file this configuration was read from; for text, the description of its source
+    /// (<see cref="IsFile"/> is false), e.g. "talosconfig text".</summary>
     public string Path { get; }
+
+    /// <summary>True when the configuration was read from a file; false when it was given as text (a runbook's
+    /// Automation variable, a vault secret).</summary>
+    public bool IsFile { get; }
+
+    /// <summary>Names the configuration in messages: <c>talosconfig '/path'</c>, or the text's source.</summary>
+    public string Description => IsFile ? $"talosconfig '{Path}'" : Path;
+
+    /// <summary>
+    /// True when <paramref name="value"/>, given where a path is expected, is talosconfig YAML text instead: it spans
+    /// lines, is a YAML flow mapping, or starts with a talosconfig key. The value itself is never echoed (it holds
+    /// the client key).
+    /// </summary>
+    public static bool LooksLikeText(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        var text = value.TrimStart();
+        return value.Contains('\n', StringComparison.Ordinal)
+            || text.StartsWith('{')
+            || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(context|contexts)\s*:", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    }
+
+    /// <summary>Parses talosconfig text that is not a file (an Automation variable, a secret). Not cached: the caller
+    /// keeps the parsed configuration (a connection object) for as long as it needs it.</summary>
+    /// <param name="yaml">The talosconfig YAML.</param>
+    /// <param name="source">Where the text came from, for messages, e.g. "talosconfig text" (never the text).</param>
+    /// <exception cref="TalosSeccompException">TalosConfigInvalidYaml.</exception>
+    public static TalosConfigFile FromText(string yaml, string source)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        return ParseCore(yaml, source, isFile: false);
+    }
 
     /// <summary>The <c>context</c> key: the context used when none is named; null when the file sets none.</summary>
     public string? CurrentContext { get; }
@@ -167,8 +206,11 @@ public sealed class TalosConfigFile
     /// <param name="yaml">The file content.</param>
     /// <param name="path">Where it came from (named in errors).</param>
     /// <exception cref="TalosSeccompException">TalosConfigInvalidYaml.</exception>
-    public static TalosConfigFile Parse(string yaml, string path)
+    public static TalosConfigFile Parse(string yaml, string path) => ParseCore(yaml, path, isFile: true);
+
+    private static TalosConfigFile ParseCore(string yaml, string path, bool isFile)
     {
+        var described = isFile ? $"talosconfig '{path}'" : path;
         ConfigDocument? document;
         try
         {
@@ -177,7 +219,7 @@ public sealed class TalosConfigFile
         catch (YamlException ex)
         {
             throw new TalosSeccompException(ErrorIds.TalosConfigInvalidYaml, ErrorKind.InvalidData,
-                $"The talosconfig '{path}' is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column}): {(ex.InnerException ?? ex).Message}",
+                $"The {described} is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column}): {(ex.InnerException ?? ex).Message}",
                 path, ex);
         }
 
@@ -200,7 +242,7 @@ public sealed class TalosConfigFile
                 context?.Auth is not null);
         }
 
-        return new TalosConfigFile(path, string.IsNullOrWhiteSpace(document?.Context) ? null : document!.Context, contexts);
+        return new TalosConfigFile(path, string.IsNullOrWhiteSpace(document?.Context) ? null : document!.Context, contexts, isFile);
     }
 
     /// <summary>Returns the named context, or the current one when <paramref name="name"/> is null.</summary>
@@ -211,13 +253,13 @@ public sealed class TalosConfigFile
         if (wanted is null)
         {
             throw new TalosSeccompException(ErrorIds.TalosContextNotSet, ErrorKind.InvalidData,
-                $"The talosconfig '{Path}' sets no current context; pass -Context (known: {KnownContexts()}).", Path);
+                $"The {Description} sets no current context; pass -Context (known: {KnownContexts()}).", Path);
         }
 
         if (!Contexts.TryGetValue(wanted, out var context))
         {
             throw new TalosSeccompException(ErrorIds.TalosContextNotFound, ErrorKind.ObjectNotFound,
-                $"The context '{wanted}' is not in the talosconfig '{Path}' (known: {KnownContexts()}).", wanted);
+                $"The context '{wanted}' is not in the {Description} (known: {KnownContexts()}).", wanted);
         }
 
         return context;

@@ -68,6 +68,9 @@ public sealed class TalosConnection : IDisposable
     /// <summary>The TLS version of the last handshake, e.g. "TLS 1.3".</summary>
     public string? TlsVersion { get; private set; }
 
+    /// <summary>The subject of the node certificate of the last handshake (e.g. "O=..., CN=..."), for -Verbose.</summary>
+    public string? ServerCertificateSubject { get; private set; }
+
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var endpoints = Settings.Endpoints;
@@ -95,6 +98,7 @@ public sealed class TalosConnection : IDisposable
             var stream = await HandshakeAsync(socket, endpoint, Settings.Credentials, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _handshakes);
             TlsVersion = stream.ProtocolVersion;
+            ServerCertificateSubject = stream.ServerCertificateSubject;
             Volatile.Write(ref _preferredEndpoint, index);
             return stream;
         }

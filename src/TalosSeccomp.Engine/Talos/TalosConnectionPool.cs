@@ -31,6 +31,25 @@ public static class TalosConnectionPool
     /// <param name="timeout">Deadline of each unary call and finite stream; null for <see cref="TalosClient.DefaultTimeout"/>.</param>
     public static TalosClient GetClient(TalosConnectionSettings settings, TimeSpan? timeout = null) => new(Get(settings), timeout);
 
+    /// <summary>Closes the pooled connection for <paramref name="settings"/>, if one is open (Disconnect-Talos); the
+    /// next call with the same settings opens a new one.</summary>
+    /// <returns>True when a connection was closed.</returns>
+    public static bool Close(TalosConnectionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        TalosConnection? connection;
+        lock (ByIdentity)
+        {
+            if (ByIdentity.Remove(settings.IdentityKey, out connection) is false)
+            {
+                return false;
+            }
+        }
+
+        connection.Dispose();
+        return true;
+    }
+
     /// <summary>Closes every pooled connection. Called when the module is removed.</summary>
     public static void CloseAll()
     {

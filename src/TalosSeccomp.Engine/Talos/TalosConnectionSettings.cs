@@ -23,8 +23,12 @@ public sealed class TalosConnectionSettings
         IdentityKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)));
     }
 
-    /// <summary>The talosconfig the settings came from; null when built from PEM directly.</summary>
+    /// <summary>The talosconfig file the settings came from; null when built from PEM or from talosconfig text.</summary>
     public string? ConfigPath { get; }
+
+    /// <summary>Where the settings came from, for messages and -Verbose: <c>talosconfig '/path'</c>, "talosconfig
+    /// text", a vault secret, or "PEM".</summary>
+    public string ConfigSource { get; private init; } = "PEM";
 
     /// <summary>The context name.</summary>
     public string ContextName { get; }
@@ -69,13 +73,16 @@ public sealed class TalosConnectionSettings
         if (endpointTexts.Count == 0)
         {
             throw new TalosSeccompException(ErrorIds.TalosEndpointsNotSet, ErrorKind.InvalidData,
-                $"The context '{selected.Name}' in '{file.Path}' has no endpoints; pass -Endpoint or add endpoints to the talosconfig.", file.Path);
+                $"The context '{selected.Name}' in the {file.Description} has no endpoints; pass -Endpoint or add endpoints to the talosconfig.", file.Path);
         }
 
         var parsed = endpointTexts.Select(TalosEndpoint.Parse).Distinct().ToList();
         var credentials = file.CredentialsOf(selected);
-        return new TalosConnectionSettings(file.Path, selected.Name, parsed,
-            nodes is { Count: > 0 } ? nodes.ToList() : selected.Nodes, credentials);
+        return new TalosConnectionSettings(file.IsFile ? file.Path : null, selected.Name, parsed,
+            nodes is { Count: > 0 } ? nodes.ToList() : selected.Nodes, credentials)
+        {
+            ConfigSource = file.Description,
+        };
     }
 
     /// <summary>Builds settings from PEM text directly (tests, tools that hold credentials elsewhere).</summary>

@@ -9,11 +9,12 @@ public static class TalosNodes
     /// <summary>A node the talosconfig (or -Node) names, reached over <paramref name="settings"/>; no network call.</summary>
     /// <param name="settings">The connection the node is reached through.</param>
     /// <param name="node">The node address.</param>
-    public static TalosNode Configured(TalosConnectionSettings settings, string node)
+    /// <param name="connection">The connection object the node carries down the pipeline, or null.</param>
+    public static TalosNode Configured(TalosConnectionSettings settings, string node, TalosConnectionInfo? connection = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(node);
-        return new TalosNode { Node = node, Endpoint = Endpoints(settings), Context = settings.ContextName, TalosConfig = settings.ConfigPath };
+        return new TalosNode { Node = node, Endpoint = Endpoints(settings), Context = settings.ContextName, TalosConfig = settings.ConfigPath, Connection = connection };
     }
 
     /// <summary>
@@ -25,8 +26,9 @@ public static class TalosNodes
     /// have been opened for another context with the same endpoints and credentials).</param>
     /// <param name="node">The node to ask (null = the endpoint's own node).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="connection">The connection object the members carry down the pipeline, or null.</param>
     public static async Task<IReadOnlyList<TalosNode>> ListClusterMembersAsync(TalosClient client, TalosConnectionSettings settings, string? node,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, TalosConnectionInfo? connection = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(settings);
@@ -43,6 +45,7 @@ public static class TalosNodes
             Endpoint = endpoints,
             Context = settings.ContextName,
             TalosConfig = settings.ConfigPath,
+            Connection = connection,
             Hostname = member.Hostname,
             Addresses = member.Addresses.ToArray(),
             MachineType = member.MachineType,

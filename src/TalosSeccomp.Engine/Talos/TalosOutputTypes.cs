@@ -17,8 +17,12 @@ public sealed class TalosNode
     /// <summary>The talosconfig context.</summary>
     public string Context { get; init; } = string.Empty;
 
-    /// <summary>The talosconfig path.</summary>
+    /// <summary>The talosconfig path (null when the talosconfig was given as text or came from a vault).</summary>
     public string? TalosConfig { get; init; }
+
+    /// <summary>The connection the node was listed through; piped into another Talos cmdlet, it binds -Connection and
+    /// wins over $PSDefaultParameterValues (see about_TalosSeccomp, "Which connection a command uses").</summary>
+    public TalosConnectionInfo? Connection { get; init; }
 
     /// <summary>Host name, when known (cluster members).</summary>
     public string? Hostname { get; init; }

@@ -11,8 +11,9 @@ namespace TalosSeccomp.Commands;
 /// <para>With -FromCluster, it lists the cluster members (the Members.cluster.talos.dev resources in namespace
 /// 'cluster') as seen by one node: the first -Node, or the endpoint's own node. Members exist only when cluster
 /// discovery is enabled. Each member comes with its hostname, addresses, machine type and operating system.</para>
-/// <para>Every TalosNode carries its Endpoint, Context and TalosConfig, so piping it into another Talos cmdlet
-/// (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection.</para>
+/// <para>Every TalosNode carries its Connection (and its Endpoint, Context and TalosConfig), so piping it into another
+/// Talos cmdlet (Get-TalosVersion, Get-TalosSeccompProfile) targets that node over the same connection, even when the
+/// talosconfig was given as text to Connect-Talos and a $PSDefaultParameterValues entry names another one.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-TalosNode</code>
@@ -52,11 +53,11 @@ public sealed class GetTalosNodeCommand : TalosNodeCommandBase
     {
         if (!FromCluster)
         {
-            sink.Object(TalosNodes.Configured(target.Settings, target.DisplayNode));
+            sink.Object(TalosNodes.Configured(target.Settings, target.DisplayNode, target.Connection));
             return;
         }
 
-        foreach (var member in await TalosNodes.ListClusterMembersAsync(target.Client, target.Settings, target.Node, cancellationToken).ConfigureAwait(false))
+        foreach (var member in await TalosNodes.ListClusterMembersAsync(target.Client, target.Settings, target.Node, cancellationToken, target.Connection).ConfigureAwait(false))
         {
             // Members get the view with hostname, machine type, OS and addresses; talosconfig nodes have none of those.
             var node = PSObject.AsPSObject(member);

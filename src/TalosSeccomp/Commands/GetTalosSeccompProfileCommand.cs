@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.MachineConfig;
@@ -49,6 +50,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
     /// omitted.</summary>
     [Parameter(Position = 0)]
     [Alias("ProfileName", "Id")]
+    [ArgumentCompleter(typeof(TalosSeccompProfileNameCompleter))]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[]? Name { get; set; }

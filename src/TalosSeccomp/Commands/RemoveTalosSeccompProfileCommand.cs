@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Talos.Deployment;
@@ -66,6 +67,7 @@ public sealed class RemoveTalosSeccompProfileCommand : SeccompProfileDeploymentC
     /// names on the node.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ProfileName", "Id")]
+    [ArgumentCompleter(typeof(TalosSeccompProfileNameCompleter))]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Name { get; set; } = [];

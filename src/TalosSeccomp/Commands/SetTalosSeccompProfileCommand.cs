@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using TalosSeccomp.Commands.Completers;
 using TalosSeccomp.Commands.Infrastructure;
 using TalosSeccomp.Errors;
 using TalosSeccomp.Profiles;
@@ -109,6 +110,7 @@ public sealed class SetTalosSeccompProfileCommand : SeccompProfileDeploymentComm
     /// Defaults to the profile's own name; audit.json for the audit profile.</summary>
     [Parameter(Position = 0)]
     [Alias("ProfileName")]
+    [ArgumentCompleter(typeof(TalosSeccompProfileNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 

@@ -128,6 +128,8 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
             ThrowEngineError(new TalosSeccompException(ErrorIds.InvalidWatchDuration, ErrorKind.InvalidArgument,
                 $"-Duration can be at most {MaxDuration.TotalDays:0.#} days ({MaxDuration}); it was {tooLong}. Leave out -Duration to watch until Ctrl+C or -MaxEvents.", "Duration"));
         }
+
+        base.BeginProcessing();
     }
 
     private static readonly TimeSpan MaxDuration = TimeSpan.FromMilliseconds(uint.MaxValue - 1);

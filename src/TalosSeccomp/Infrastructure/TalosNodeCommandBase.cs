@@ -51,6 +51,14 @@ public abstract class TalosNodeCommandBase : TalosCommandBase
         var activity = MyInvocation.MyCommand.Name;
         RunPumped(async (sink, cancellationToken) =>
         {
+            if (VerboseWanted)
+            {
+                foreach (var target in targets)
+                {
+                    target.CallLog = sink.Verbose;
+                }
+            }
+
             using var stopStarting = new CancellationTokenSource();
             var nodeSinks = targets.Select(_ => sink.Hold()).ToArray();
             var outcomes = new List<NodeOutcome>(targets.Count);

@@ -49,6 +49,9 @@ internal sealed class AsyncTlsStream : Stream
     /// <summary>The negotiated protocol version, e.g. "TLS 1.3".</summary>
     public string? ProtocolVersion { get; private set; }
 
+    /// <summary>The subject of the node's certificate, once the handshake completed.</summary>
+    public string? ServerCertificateSubject { get; private set; }
+
     private async Task HandshakeAsync(TlsClient client, CancellationToken cancellationToken)
     {
         try
@@ -80,6 +83,7 @@ internal sealed class AsyncTlsStream : Stream
             }
 
             ProtocolVersion = (client as TalosTlsClient)?.NegotiatedVersion;
+            ServerCertificateSubject = (client as TalosTlsClient)?.ServerCertificateSubject;
         }
         catch (Exception ex) when (ex is TlsException or IOException && ex is not TalosTlsException)
         {

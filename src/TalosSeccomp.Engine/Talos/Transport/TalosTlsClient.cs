@@ -35,6 +35,9 @@ internal sealed class TalosTlsClient : DefaultTlsClient
     /// <summary>The negotiated TLS version once the handshake completed, e.g. "TLS 1.3".</summary>
     public string? NegotiatedVersion { get; private set; }
 
+    /// <summary>The subject of the node's (leaf) certificate once it was validated, for -Verbose.</summary>
+    public string? ServerCertificateSubject { get; private set; }
+
     public override TlsAuthentication GetAuthentication() => new Authentication(this);
 
     public override void NotifyHandshakeComplete()
@@ -62,6 +65,7 @@ internal sealed class TalosTlsClient : DefaultTlsClient
                 .Select(c => new X509Certificate(c.GetEncoded()))
                 .ToList();
             TalosServerCertificateValidator.Validate(chain, _owner._credentials.CaCertificates, _owner._endpoint, DateTime.UtcNow);
+            _owner.ServerCertificateSubject = chain.Count > 0 ? chain[0].SubjectDN.ToString() : null;
         }
 
         public TlsCredentials GetClientCredentials(CertificateRequest certificateRequest)
