@@ -180,6 +180,19 @@ Describe 'Connections' {
             ($node | Get-TalosVersion).Node | Should -Be $node.Node
         }
 
+        It '2. a profile read through a connection goes back through it (Get-TalosSeccompProfile | Set-/Remove-TalosSeccompProfile)' {
+            Set-TalosSeccompProfile -Connection $Admin -Node $Nodes[0] -Name conn-copy.json -Confirm:$false | Out-Null
+            $env:TALOSCONFIG = $ReaderConfig   # the default would be the reader, which cannot change a node
+            $profile = Get-TalosSeccompProfile -Connection $Admin -Node $Nodes[0] -Name conn-copy.json
+            $profile.Connection.Id | Should -Be $Admin.Id
+            $used = Get-UsedConnection { $profile | Set-TalosSeccompProfile -Node $Nodes[1] -Verbose -Confirm:$false }
+            $used.Admin | Should -BeTrue
+            $used.Line | Should -Match 'piped in'
+            (Get-TalosSeccompProfile -Connection $Admin -Node $Nodes[1] -Name conn-copy.json).Name | Should -Be 'conn-copy.json'
+            Get-TalosSeccompProfile -Connection $Admin -Node $Nodes -Name conn-copy.json | Remove-TalosSeccompProfile -Confirm:$false | Out-Null
+            Get-TalosSeccompProfile -Connection $Admin -Node $Nodes -Name 'conn-copy*' | Should -BeNullOrEmpty
+        }
+
         It '3. $PSDefaultParameterValues beats the session connection' {
             Connect-Talos -TalosConfigText $AdminText -SkipCheck | Out-Null
             $PSDefaultParameterValues['Get-TalosVersion:TalosConfig'] = $ReaderConfig

@@ -100,6 +100,7 @@ public sealed class GetTalosSeccompProfileCommand : TalosNodeCommandBase
                 sink.Warning($"{node}: the profile '{profile.Name}' came without a YAML spec; its numbers were read from a protobuf Struct and may be rounded above 2^53.");
             }
 
+            profile.Connection = target.Connection;
             sink.Object(Content ? WithContentView(profile) : profile);
         }
 

@@ -62,6 +62,9 @@ public sealed class TalosSeccompProfile
     /// <summary>True when the value had to be decoded from the protobuf Struct (numbers there are doubles and may be inexact).</summary>
     public bool FromStruct { get; init; }
 
+    /// <summary>The connection the profile was read through; piped into another Talos cmdlet (Set-, Remove-TalosSeccompProfile), it binds -Connection, so the profile goes back through the connection it came from.</summary>
+    public TalosConnectionInfo? Connection { get; set; }
+
     /// <summary>"node: name (version)".</summary>
     public override string ToString() => $"{Node}: {Name} (version {Version})";
 
