@@ -143,12 +143,15 @@ function Start-RuncContainer {
         [AllowNull()] [hashtable] $Seccomp,
         [string] $Image = 'docker.io/library/busybox:1.35.0',
         # Kubernetes' default: a pod's processes may gain privileges unless allowPrivilegeEscalation is false.
-        [bool] $NoNewPrivileges = $false
+        [bool] $NoNewPrivileges = $false,
+        # Called with the container's root file system path before it starts (to add files, fifos).
+        [scriptblock] $BeforeStart
     )
     $id = New-RuncId
     $bundleDirectory = Join-Path $Pod.Directory "$Name-$($id.Substring(0, 12))"
     New-Item -ItemType Directory -Path $bundleDirectory -Force | Out-Null
     $bundle = New-RuncBundle $bundleDirectory $id
+    if ($BeforeStart) { & $BeforeStart (Join-Path $bundleDirectory 'rootfs') }
     $spec = $bundle.Spec
     $spec.process.args = $Command
     $spec.process.noNewPrivileges = $NoNewPrivileges
@@ -267,6 +270,31 @@ function Remove-PodCgroup([string] $CgroupParent) {
     }
 }
 
+function Test-RuncSeccompFlag {
+    <#
+    .SYNOPSIS
+        True when this machine's runc applies linux.seccomp.flags (SECCOMP_FILTER_FLAG_LOG); runc before v1.2.0
+        refuses a container that has them ("seccomp flags are not yet supported by runc").
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $Root, [Parameter(Mandatory)] [string] $Directory)
+    $id = New-RuncId
+    $bundleDirectory = Join-Path $Directory "flags-probe-$($id.Substring(0, 12))"
+    New-Item -ItemType Directory -Path $bundleDirectory -Force | Out-Null
+    try {
+        $bundle = New-RuncBundle $bundleDirectory $id
+        $bundle.Spec.process.args = @('true')
+        $bundle.Spec.linux.seccomp = @{ defaultAction = 'SCMP_ACT_ALLOW'; flags = @('SECCOMP_FILTER_FLAG_LOG') }
+        $bundle.Spec | ConvertTo-Json -Depth 32 | Set-Content (Join-Path $bundleDirectory 'config.json')
+        & sh -c "exec runc --root '$Root' run --bundle '$bundleDirectory' $id </dev/null >/dev/null 2>&1"
+        $LASTEXITCODE -eq 0
+    }
+    finally {
+        Invoke-Runc $Root 'delete', '-f', $id -AllowFailure | Out-Null
+        Remove-Item $bundleDirectory -Recurse -Force -ErrorAction Ignore
+    }
+}
+
 function Get-ProcessCgroup {
     <#
     .SYNOPSIS
@@ -280,4 +308,4 @@ function Get-ProcessCgroup {
     $null
 }
 
-Export-ModuleMember -Function Get-RuncPodPrerequisite, New-RuncPod, Start-RuncContainer, Wait-RuncContainer, Invoke-RuncContainer, Remove-RuncPod, Get-ProcessCgroup, Get-RuncState
+Export-ModuleMember -Function Get-RuncPodPrerequisite, Test-RuncSeccompFlag, New-RuncPod, Start-RuncContainer, Wait-RuncContainer, Invoke-RuncContainer, Remove-RuncPod, Get-ProcessCgroup, Get-RuncState
