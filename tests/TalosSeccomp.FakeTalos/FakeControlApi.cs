@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,12 +10,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TalosSeccomp.FakeTalos.Config;
+using TalosSeccomp.FakeTalos.State;
 
 namespace TalosSeccomp.FakeTalos;
 
 /// <summary>
 /// Plain HTTP/1.1 control API on loopback, so scripts (Pester, the demo) can do what in-process tests do:
-/// inject kernel records and auditd lines (or generate many), set latency or reachability, drop or count open log
+/// inject kernel records and auditd lines (or generate many), set pods, processes and workload isolation, set latency or reachability, drop or count open log
 /// streams, read the apply history, read or replace a node's config, and read the handshake count.
 /// </summary>
 public sealed class FakeControlApi : IAsyncDisposable
@@ -153,11 +155,93 @@ public sealed class FakeControlApi : IAsyncDisposable
                 return Results.Text(node.MachineConfigVersion);
             }).ConfigureAwait(false));
 
+        // The node's pods and processes (FakeNode.CriPods/CriContainers, the process table, workload isolation).
+        app.MapPut("/nodes/{address}/cri", async (string address, HttpRequest request) =>
+            await WithNode(server, address, async node =>
+            {
+                CriBody? body;
+                try
+                {
+                    body = JsonSerializer.Deserialize<CriBody>(await ReadBody(request).ConfigureAwait(false), JsonOptions);
+                }
+                catch (JsonException e)
+                {
+                    return Results.BadRequest(e.Message);
+                }
+
+                var pods = (body?.Pods ?? []).Select(p => new FakeCriPod(p.Namespace, p.Name, p.Uid, p.SandboxId, p.Pid) { Image = p.Image ?? FakeCriPod.DefaultPauseImage }).ToArray();
+                var containers = new List<FakeCriContainer>();
+                foreach (var c in body?.Containers ?? [])
+                {
+                    var pod = pods.FirstOrDefault(p => p.SandboxId == c.SandboxId);
+                    if (pod is null)
+                    {
+                        return Results.BadRequest($"container {c.Id}: no pod with sandboxId {c.SandboxId}");
+                    }
+
+                    containers.Add(new FakeCriContainer(pod, c.Name, c.Id, c.Image, c.Pid, c.Running ?? true));
+                }
+
+                node.CriPods = pods;
+                node.CriContainers = containers;
+                return Results.NoContent();
+            }).ConfigureAwait(false));
+
+        app.MapGet("/nodes/{address}/processes", (string address) =>
+            WithNode(server, address, node => Task.FromResult(Results.Json(node.Processes, JsonOptions))));
+
+        app.MapPost("/nodes/{address}/processes", async (string address, HttpRequest request) =>
+            await WithNode(server, address, async node =>
+            {
+                ProcessBody? body;
+                try
+                {
+                    body = JsonSerializer.Deserialize<ProcessBody>(await ReadBody(request).ConfigureAwait(false), JsonOptions);
+                }
+                catch (JsonException e)
+                {
+                    return Results.BadRequest(e.Message);
+                }
+
+                if (body is null || body.Pid < 1)
+                {
+                    return Results.BadRequest("a JSON process with pid (>= 1) is required");
+                }
+
+                var stored = node.StartProcess(new FakeProcess(body.Pid, body.Ppid, body.Command ?? "sh", body.Executable ?? "/bin/sh", body.Args ?? body.Command ?? "sh", body.Cgroup ?? "/")
+                {
+                    StartTime = body.StartTime ?? 0,
+                    SandboxPid = body.SandboxPid,
+                    State = body.State ?? "S",
+                });
+                return Results.Json(stored, JsonOptions);
+            }).ConfigureAwait(false));
+
+        app.MapDelete("/nodes/{address}/processes/{pid:int}", (string address, int pid) =>
+            WithNode(server, address, node => Task.FromResult(node.ExitProcess(pid) ? Results.NoContent() : Results.NotFound($"no process {pid}"))));
+
+        app.MapPut("/nodes/{address}/workload-isolation", (string address, bool? enabled) =>
+            WithNode(server, address, node =>
+            {
+                node.WorkloadIsolation = enabled ?? true;
+                return Task.FromResult(Results.NoContent());
+            }));
+
         app.MapGet("/nodes/{address}/files", (string address, string path) =>
             WithNode(server, address, node => Task.FromResult(node.ReadFile(path) is { } content
                 ? Results.Text(content, "application/octet-stream", Encoding.UTF8)
                 : Results.NotFound($"{path}: no such file"))));
     }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    private sealed record CriBody(IReadOnlyList<PodBody>? Pods, IReadOnlyList<ContainerBody>? Containers);
+
+    private sealed record PodBody(string Namespace, string Name, string Uid, string SandboxId, int Pid, string? Image);
+
+    private sealed record ContainerBody(string SandboxId, string Name, string Id, string Image, int Pid, bool? Running);
+
+    private sealed record ProcessBody(int Pid, int Ppid, string? Command, string? Executable, string? Args, string? Cgroup, ulong? StartTime, int? SandboxPid, string? State);
 
     private static async Task<IResult> WithNode(FakeTalosServer server, string address, Func<FakeNode, Task<IResult>> action)
     {

@@ -19,7 +19,7 @@ namespace TalosSeccomp.FakeTalos;
 /// One virtual Talos node behind the fake endpoint: its machine config, COSI resources, files, kernel and
 /// auditd logs, and the knobs tests turn (latency, unreachable, hooks).
 /// </summary>
-public sealed class FakeNode
+public sealed partial class FakeNode
 {
     /// <summary>Directory the node's SeccompProfileFileController writes profiles to.</summary>
     public const string ProfilesDirectory = "/var/lib/kubelet/seccomp/profiles";
@@ -57,6 +57,7 @@ public sealed class FakeNode
         bootTime = DateTime.UtcNow.AddSeconds(-300);
         bootTime = bootTime.AddTicks(-(bootTime.Ticks % TimeSpan.TicksPerSecond));
         SeedLogs();
+        SeedProcesses();
         var initialConfig = DefaultMachineConfig.Create(hostname, address, pki, talosVersion);
         SetConfig(initialConfig, FakeMachineConfig.Parse(initialConfig), persist: true);
         files["/etc/os-release"] = $"NAME=\"Talos\"\nID=talos\nVERSION_ID={talosVersion}\nPRETTY_NAME=\"Talos ({talosVersion})\"\n";
@@ -199,6 +200,11 @@ public sealed class FakeNode
     /// <summary>The content of a regular file the node serves through Read, or null when there is none.</summary>
     public string? ReadFile(string path)
     {
+        if (TryReadProc(path, out var procContent, out _))
+        {
+            return procContent;
+        }
+
         lock (gate)
         {
             return files.TryGetValue(NormalizePath(path), out var content) ? content : null;
@@ -217,6 +223,11 @@ public sealed class FakeNode
 
     internal bool IsDirectory(string path)
     {
+        if (TryReadProc(path, out _, out var procDirectory))
+        {
+            return procDirectory;
+        }
+
         var prefix = NormalizePath(path).TrimEnd('/') + "/";
         lock (gate)
         {

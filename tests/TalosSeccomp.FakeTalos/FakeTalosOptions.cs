@@ -18,6 +18,24 @@ public sealed record FakeTalosOptions
     /// <summary>When root on Linux with a readable /dev/kmsg: the Dmesg and auditd streams also carry this machine's kernel records.</summary>
     public bool ForwardHostKernelLog { get; init; }
 
+    /// <summary>
+    /// Every node's Processes and Read of <c>/proc/…</c> answer from this machine's real /proc (instead of the node's
+    /// in-memory process table), so real processes' cgroups and start times can be read.
+    /// </summary>
+    public bool ForwardHostProcesses { get; init; }
+
+    /// <summary>
+    /// Every node's Containers (driver CRI, namespace k8s.io) lists this machine's runc containers under
+    /// <see cref="RuncRoot"/> that carry containerd's CRI annotations, instead of the node's in-memory CRI list.
+    /// </summary>
+    public bool ForwardHostRuncContainers { get; init; }
+
+    /// <summary>The runc root directory (<c>runc --root</c>) whose containers <see cref="ForwardHostRuncContainers"/> lists.</summary>
+    public string RuncRoot { get; init; } = "/run/runc";
+
+    /// <summary>Every node starts with Talos 1.14 workload isolation on (see <see cref="FakeNode.WorkloadIsolation"/>).</summary>
+    public bool WorkloadIsolation { get; init; }
+
     /// <summary>TCP port to listen on (loopback only); 0 picks a free one.</summary>
     public int Port { get; init; }
 }

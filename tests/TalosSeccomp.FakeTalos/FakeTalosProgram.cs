@@ -5,14 +5,15 @@ namespace TalosSeccomp.FakeTalos;
 
 /// <summary>
 /// Program mode, for Pester and the demo:
-/// <c>dotnet TalosSeccomp.FakeTalos.dll --state-dir &lt;dir&gt; [--nodes N] [--port 0] [--key-algorithm Ed25519] [--forward-host-kernel-log]</c>.
+/// <c>dotnet TalosSeccomp.FakeTalos.dll --state-dir &lt;dir&gt; [--nodes N] [--port 0] [--key-algorithm Ed25519] [--forward-host-kernel-log] [--forward-host-processes] [--forward-host-runc-containers] [--runc-root R] [--workload-isolation]</c>.
 /// Writes <c>talosconfig</c> (admin), <c>talosconfig-reader</c> and, once listening, <c>endpoint.json</c>
 /// into the state directory, then runs until stdin closes or the process is killed.
 /// </summary>
 public static class FakeTalosProgram
 {
     private const string Usage =
-        "usage: TalosSeccomp.FakeTalos --state-dir <dir> [--nodes N] [--port P] [--key-algorithm Ed25519|EcdsaP256|Rsa2048] [--forward-host-kernel-log]";
+        "usage: TalosSeccomp.FakeTalos --state-dir <dir> [--nodes N] [--port P] [--key-algorithm Ed25519|EcdsaP256|Rsa2048] [--forward-host-kernel-log]" +
+        " [--forward-host-processes] [--forward-host-runc-containers] [--runc-root R] [--workload-isolation]";
 
     /// <summary>Parses the command line, starts the server and the control API, and waits for stdin to close.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -43,6 +44,18 @@ public static class FakeTalosProgram
                         break;
                     case "--forward-host-kernel-log":
                         options = options with { ForwardHostKernelLog = true };
+                        break;
+                    case "--forward-host-processes":
+                        options = options with { ForwardHostProcesses = true };
+                        break;
+                    case "--forward-host-runc-containers":
+                        options = options with { ForwardHostRuncContainers = true };
+                        break;
+                    case "--runc-root":
+                        options = options with { RuncRoot = Value(args, ref i) };
+                        break;
+                    case "--workload-isolation":
+                        options = options with { WorkloadIsolation = true };
                         break;
                     case "--help" or "-h":
                         Console.WriteLine(Usage);
@@ -85,6 +98,8 @@ public static class FakeTalosProgram
             controlUrl = control.Url,
             nodes = server.NodeAddresses,
             forwardingHostKernelLog = server.IsForwardingHostKernelLog,
+            forwardingHostProcesses = options.ForwardHostProcesses,
+            forwardingHostRuncContainers = options.ForwardHostRuncContainers,
             pid = Environment.ProcessId,
         });
         var temporary = endpointFile + ".tmp";

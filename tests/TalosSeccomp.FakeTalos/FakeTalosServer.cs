@@ -98,7 +98,12 @@ public sealed class FakeTalosServer : IAsyncDisposable
 
             var isFirst = nodes.Count == 0;
             var name = hostname ?? (isFirst ? "talos-fake-cp-1" : $"talos-fake-worker-{nodes.Count}");
-            var node = new FakeNode(address, name, Pki, options.TalosVersion, isFirst);
+            var node = new FakeNode(address, name, Pki, options.TalosVersion, isFirst)
+            {
+                ForwardsHostProcesses = options.ForwardHostProcesses,
+                HostRuncRoot = options.ForwardHostRuncContainers ? options.RuncRoot : null,
+                WorkloadIsolation = options.WorkloadIsolation,
+            };
             var updated = nodes.With(node);
             foreach (var member in updated.Values)
             {

@@ -16,6 +16,14 @@ function Start-FakeTalos {
     param(
         [int] $NodeCount = 3,
         [switch] $ForwardHostKernelLog,
+        # Processes and Read of /proc/... answer from this machine's /proc (real pids, cgroups, start times).
+        [switch] $ForwardHostProcesses,
+        # Containers (CRI, k8s.io) lists this machine's runc containers under -RuncRoot that carry containerd's CRI
+        # annotations (io.kubernetes.cri.container-type sandbox/container, sandbox-id, sandbox-name, ...).
+        [switch] $ForwardHostRuncContainers,
+        [string] $RuncRoot,
+        # Talos 1.14 workload isolation: Containers reports pids of the sandbox's PID namespace.
+        [switch] $WorkloadIsolation,
         [string] $Configuration = 'Release',
         [int] $TimeoutSec = 60
     )
@@ -27,6 +35,10 @@ function Start-FakeTalos {
     $startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
     $arguments = @($dll, '--state-dir', $stateDir, '--nodes', $NodeCount)
     if ($ForwardHostKernelLog) { $arguments += '--forward-host-kernel-log' }
+    if ($ForwardHostProcesses) { $arguments += '--forward-host-processes' }
+    if ($ForwardHostRuncContainers) { $arguments += '--forward-host-runc-containers' }
+    if ($RuncRoot) { $arguments += @('--runc-root', $RuncRoot) }
+    if ($WorkloadIsolation) { $arguments += '--workload-isolation' }
     foreach ($a in $arguments) { $startInfo.ArgumentList.Add([string] $a) }
     $startInfo.RedirectStandardInput = $true   # the fake runs until its stdin closes
     $startInfo.RedirectStandardOutput = $true
@@ -82,7 +94,7 @@ function Invoke-FakeTalosControl {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] $Fake,
-        [Parameter(Mandatory)] [ValidateSet('GET', 'POST', 'PUT')] [string] $Method,
+        [Parameter(Mandatory)] [ValidateSet('GET', 'POST', 'PUT', 'DELETE')] [string] $Method,
         [Parameter(Mandatory)] [string] $Path,
         [string] $Body
     )
@@ -95,4 +107,68 @@ function Invoke-FakeTalosControl {
     }
 }
 
-Export-ModuleMember -Function Start-FakeTalos, Stop-FakeTalos, Invoke-FakeTalosControl
+function Set-FakeTalosCri {
+    <#
+    .SYNOPSIS
+        Replaces a node's CRI pods and containers (what MachineService.Containers -k lists).
+    .EXAMPLE
+        $pod = @{ namespace = 'default'; name = 'web'; uid = $uid; sandboxId = $sandboxId; pid = 2000 }
+        Set-FakeTalosCri $fake -Node 10.5.0.2 -Pods $pod -Containers @{ sandboxId = $sandboxId; name = 'nginx'; id = $id; image = 'docker.io/library/nginx:1.27'; pid = 2010 }
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Fake,
+        [Parameter(Mandatory)] [string] $Node,
+        # Hashtables: namespace, name, uid, sandboxId (64 hex), pid, image (optional, the pause image).
+        [hashtable[]] $Pods = @(),
+        # Hashtables: sandboxId (of a pod above), name, id (64 hex), image, pid, running (optional, default true).
+        [hashtable[]] $Containers = @()
+    )
+    $body = @{ pods = @($Pods); containers = @($Containers) } | ConvertTo-Json -Depth 5
+    Invoke-FakeTalosControl $Fake PUT "nodes/$Node/cri" -Body $body
+}
+
+function Add-FakeTalosProcess {
+    <#
+    .SYNOPSIS
+        Starts a process in a node's process table (a pid already there is reused); returns it as stored (start time, sandbox pid).
+    .EXAMPLE
+        Add-FakeTalosProcess $fake -Node 10.5.0.2 -ProcessId 2010 -ParentProcessId 1104 -Command nginx -Executable /usr/sbin/nginx -Cgroup "/kubepods/besteffort/pod$uid/$id"
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Fake,
+        [Parameter(Mandatory)] [string] $Node,
+        [Parameter(Mandatory)] [int] $ProcessId,
+        [int] $ParentProcessId = 1,
+        [string] $Command = 'sh',
+        [string] $Executable = '/bin/sh',
+        [string] $Arguments,
+        # cgroup v2 path, e.g. /kubepods/besteffort/pod<uid>/<container id>.
+        [string] $Cgroup = '/',
+        # Pid inside the sandbox's PID namespace (workload isolation); the node numbers container processes when omitted.
+        [int] $SandboxProcessId
+    )
+    $process = [ordered]@{
+        pid = $ProcessId; ppid = $ParentProcessId; command = $Command; executable = $Executable
+        args = $(if ($Arguments) { $Arguments } else { $Command }); cgroup = $Cgroup
+    }
+    if ($PSBoundParameters.ContainsKey('SandboxProcessId')) { $process.sandboxPid = $SandboxProcessId }
+    Invoke-FakeTalosControl $Fake POST "nodes/$Node/processes" -Body ($process | ConvertTo-Json)
+}
+
+function Remove-FakeTalosProcess {
+    <#
+    .SYNOPSIS
+        Ends a process of a node's process table (it exited).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Fake,
+        [Parameter(Mandatory)] [string] $Node,
+        [Parameter(Mandatory)] [int] $ProcessId
+    )
+    Invoke-FakeTalosControl $Fake DELETE "nodes/$Node/processes/$ProcessId"
+}
+
+Export-ModuleMember -Function Start-FakeTalos, Stop-FakeTalos, Invoke-FakeTalosControl, Set-FakeTalosCri, Add-FakeTalosProcess, Remove-FakeTalosProcess

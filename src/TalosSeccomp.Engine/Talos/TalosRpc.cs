@@ -70,6 +70,12 @@ public sealed record TalosRpc(string Method, TalosRpcKind Kind, IReadOnlyList<st
     /// <summary>MachineService.Logs.</summary>
     public static TalosRpc Logs { get; } = new(Machine + "Logs", TalosRpcKind.ServerStreaming, TalosRoles.Readers);
 
+    /// <summary>MachineService.Containers (pods and containers as CRI or containerd lists them).</summary>
+    public static TalosRpc Containers { get; } = new(Machine + "Containers", TalosRpcKind.Unary, TalosRoles.Readers);
+
+    /// <summary>MachineService.Processes (the node's process table, host pids, from /proc).</summary>
+    public static TalosRpc Processes { get; } = new(Machine + "Processes", TalosRpcKind.Unary, TalosRoles.Readers);
+
     /// <summary>COSI State.Get.</summary>
     public static TalosRpc StateGet { get; } = new(State + "Get", TalosRpcKind.Unary, TalosRoles.Readers);
 
@@ -80,7 +86,7 @@ public sealed record TalosRpc(string Method, TalosRpcKind Kind, IReadOnlyList<st
     public static TalosRpc StateWatch { get; } = new(State + "Watch", TalosRpcKind.ServerStreaming, TalosRoles.Readers);
 
     /// <summary>Every RPC the module calls.</summary>
-    public static IReadOnlyList<TalosRpc> All { get; } = [Version, Hostname, ApplyConfiguration, Read, Dmesg, Logs, StateGet, StateList, StateWatch];
+    public static IReadOnlyList<TalosRpc> All { get; } = [Version, Hostname, ApplyConfiguration, Read, Dmesg, Logs, Containers, Processes, StateGet, StateList, StateWatch];
 
     /// <summary>The short method name, e.g. <c>Version</c>.</summary>
     public string Name => Method[(Method.LastIndexOf('/') + 1)..];

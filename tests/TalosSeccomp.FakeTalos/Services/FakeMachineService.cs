@@ -54,6 +54,50 @@ internal sealed class FakeMachineService : MachineService.MachineServiceBase
         return new ApplyConfigurationResponse { Messages = { result } };
     }
 
+    // v1alpha1_server.go Containers over getContainerInspector: an empty namespace is InvalidArgument "namespace can't be
+    // empty"; driver CRI outside k8s.io is a plain errors.New (so code Unknown) "CRI inspector is supported only for K8s
+    // namespace"; an unknown driver is InvalidArgument "unsupported driver %q". CRI in k8s.io lists the pods
+    // (internal/pkg/containers/cri/cri.go, see FakeNode.ListCriContainers), all in one reply item. The containerd
+    // driver (internal/pkg/containers/containerd) would list containerd's own view; the fake has no system containers
+    // and leaves that view out: it answers an empty list (a documented subset: the module only uses CRI).
+    public override Task<ContainersResponse> Containers(ContainersRequest request, ServerCallContext context)
+    {
+        var node = NodeRoutingInterceptor.NodeOf(context);
+        if (request.Namespace.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "namespace can't be empty"));
+        }
+
+        var item = new Container();
+        switch (request.Driver)
+        {
+            case WireCommon.ContainerDriver.Cri:
+                if (request.Namespace != FakeNode.K8sContainerdNamespace)
+                {
+                    throw new RpcException(new Status(StatusCode.Unknown, "CRI inspector is supported only for K8s namespace"));
+                }
+
+                item.Containers.AddRange(node.ListCriContainers());
+                break;
+            case WireCommon.ContainerDriver.Containerd:
+                break;
+            default:
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"unsupported driver \"{(int)request.Driver}\""));
+        }
+
+        return Task.FromResult(new ContainersResponse { Messages = { item } });
+    }
+
+    // v1alpha1_server.go Processes: internal/pkg/miniprocfs reads every /proc/<pid> (host pids; processes whose exe link
+    // cannot be read, such as kernel threads, are skipped), all in one reply item.
+    public override Task<ProcessesResponse> Processes(Empty request, ServerCallContext context)
+    {
+        var node = NodeRoutingInterceptor.NodeOf(context);
+        var item = new Process();
+        item.Processes.AddRange(node.ListProcesses());
+        return Task.FromResult(new ProcessesResponse { Messages = { item } });
+    }
+
     // v1alpha1_server.go Read: os.Stat failing with ErrNotExist is codes.NotFound with Go's "stat <path>: no such file or
     // directory"; anything but a regular file is a plain error (Unknown) "path must be a regular file"; the content goes
     // out through pkg/chunker/stream (reads of up to 1024 bytes). machined runs as root, so permission errors (a plain

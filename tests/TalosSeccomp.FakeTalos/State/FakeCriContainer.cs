@@ -9,7 +9,14 @@ namespace TalosSeccomp.FakeTalos.State;
 /// <param name="Uid">The pod's UID (the sandbox row's <c>uid</c>).</param>
 /// <param name="SandboxId">The sandbox's 64-hex id (the sandbox row's <c>internal_id</c>).</param>
 /// <param name="Pid">The pause process's pid as CRI reports it.</param>
-public sealed record FakeCriPod(string Namespace, string Name, string Uid, string SandboxId, int Pid);
+public sealed record FakeCriPod(string Namespace, string Name, string Uid, string SandboxId, int Pid)
+{
+    /// <summary>The pause image Talos configures for CRI sandboxes (the sandbox row's <c>image</c>).</summary>
+    public const string DefaultPauseImage = "registry.k8s.io/pause:3.10";
+
+    /// <summary>The sandbox row's image: the pause image's tag, which CRI's image list maps the sandbox's image digest to.</summary>
+    public string Image { get; init; } = DefaultPauseImage;
+}
 
 /// <summary>One container of a <see cref="FakeCriPod"/>, as MachineService.Containers with driver CRI lists it.</summary>
 /// <param name="Pod">The pod it belongs to.</param>
