@@ -202,11 +202,13 @@ Describe 'Pod attribution on this machine''s kernel, <Run>' -ForEach $Runs {
         # Started a moment apart, so the two runc inits' bursts of records do not overflow the kernel's log buffer
         # together; the workloads run for seconds and overlap.
         $script:Reader = Start-Workload $ReaderPod 'reader' $ReaderScript $audit
+        $readerCgroup = Get-ProcessCgroup $Reader.InitPid
         Start-Sleep -Milliseconds 500
         $script:Forker = Start-Workload $ForkerPod 'forker' $ForkerScript $audit
-        Get-ProcessCgroup $Reader.InitPid | Should -Be "$($ReaderPod.CgroupParent)/$($Reader.Id)" -Because 'the container runs in its kubepods cgroup'
-        Get-ProcessCgroup $Forker.InitPid | Should -Be "$($ForkerPod.CgroupParent)/$($Forker.Id)"
+        $forkerCgroup = Get-ProcessCgroup $Forker.InitPid
         $Reader, $Forker | Wait-RuncContainer | Out-Null
+        $readerCgroup | Should -Be "$($ReaderPod.CgroupParent)/$($Reader.Id)" -Because "the container runs in its kubepods cgroup (pid $($Reader.InitPid), output: $($Reader.Output))"
+        $forkerCgroup | Should -Be "$($ForkerPod.CgroupParent)/$($Forker.Id)" -Because "the container runs in its kubepods cgroup (pid $($Forker.InitPid), output: $($Forker.Output))"
         $Reader.ExitCode | Should -Be 0 -Because $Reader.Output
         $Reader.Output | Should -Match 'reader-done'
         $Forker.ExitCode | Should -Be 0 -Because $Forker.Output
