@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests use: runc and busybox-static (real containers for the end-to-end
 # audit test), seccomp (scmp_sys_resolver, to check the syscall tables), openssl (TLS interop test), and gcc with
 # libc6-dev (the runc oracles of the profile tests build tests/probe/seccomp-probe.c statically, and
-# tests/pester/ContainerStart.Tests.ps1 builds a libc-free probe).
+# tests/pester/ContainerStart.Tests.ps1 builds a libc-free probe), and crun (tests/pester/LogFlag.Tests.ps1 loads
+# SECCOMP_FILTER_FLAG_LOG with it where runc is older than 1.2, which refuses every seccomp flag).
 # Safe to run again; does nothing for packages already present. Needs root (CI runs as root).
 set -euo pipefail
 need=()
@@ -11,6 +12,7 @@ command -v runc >/dev/null || need+=(runc)
 command -v scmp_sys_resolver >/dev/null || need+=(seccomp)
 command -v openssl >/dev/null || need+=(openssl)
 command -v gcc >/dev/null || need+=(gcc)
+command -v crun >/dev/null || need+=(crun)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need+=(libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

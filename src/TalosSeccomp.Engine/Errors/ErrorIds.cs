@@ -109,6 +109,10 @@ public static class ErrorIds
     public const string NoSeccompProfilesToMerge = "NoSeccompProfilesToMerge";
     /// <summary>A profile was to be built from no usable audit events.</summary>
     public const string NoAuditEventsRecorded = "NoAuditEventsRecorded";
+    /// <summary>A -WorkloadName entry without a pattern or a workload name.</summary>
+    public const string InvalidWorkloadName = "InvalidWorkloadName";
+    /// <summary>A pod matches -WorkloadName patterns that give it different workload names.</summary>
+    public const string AmbiguousWorkloadName = "AmbiguousWorkloadName";
     /// <summary>A profile path that matches more than one file.</summary>
     public const string AmbiguousSeccompProfilePath = "AmbiguousSeccompProfilePath";
     /// <summary>No profile file matches the path.</summary>

@@ -35,6 +35,8 @@ public static class SeccompDiagnosticCode
     public const string UnknownArchitecture = "UnknownArchitecture";
     /// <summary>A filter flag containerd/runc does not know.</summary>
     public const string UnknownFlag = "UnknownFlag";
+    /// <summary>A filter flag, and the runc and kernel it needs (runc before 1.2 refuses every flag).</summary>
+    public const string FilterFlagNeedsRuntime = "FilterFlagNeedsRuntime";
     /// <summary>A syscall name that exists on none of the architectures the profile targets (runc skips it).</summary>
     public const string UnknownSyscall = "UnknownSyscall";
     /// <summary>errnoRet/defaultErrnoRet on an action that ignores it (anything but ERRNO and TRACE).</summary>

@@ -55,6 +55,28 @@ public static class SeccompFilterFlag
             location);
     }
 
+    /// <summary>The oldest runc that accepts flags: runc 1.1 refuses a profile with any ("seccomp flags are not yet supported by runc").</summary>
+    public const string MinimumRunc = "1.2";
+
+    /// <summary>
+    /// What a flag needs from the node, as Test-SeccompProfile reports it: runc 1.2 or later (runc 1.1's
+    /// libcontainer/specconv/spec_linux.go refuses every flag; 1.2's libcontainer/seccomp/config.go knows TSYNC,
+    /// SPEC_ALLOW and LOG; WAIT_KILLABLE_RECV only runc after 1.5 knows) and the kernel that added the flag.
+    /// Warning for WAIT_KILLABLE_RECV, which released runc refuses; Information otherwise.
+    /// </summary>
+    public static (SeccompDiagnosticSeverity Severity, string Message) Requirements(string flag) => flag switch
+    {
+        Log => (SeccompDiagnosticSeverity.Information,
+            $"{Log} makes the kernel log every action of this filter except SCMP_ACT_ALLOW, so what an enforcing profile denies shows in the audit log " +
+            $"(Watch-TalosAudit -Action Errno). It needs runc {MinimumRunc} or later (runc 1.1 refuses a profile with any flags: \"seccomp flags are not yet supported by runc\"; " +
+            "Talos 1.9 ships runc 1.2.3) and Linux 4.14 or later; the kernel logs only the actions listed in /proc/sys/kernel/seccomp/actions_logged."),
+        Tsync => (SeccompDiagnosticSeverity.Information, $"{Tsync} needs runc {MinimumRunc} or later (runc 1.1 refuses a profile with any flags) and Linux 3.17 or later."),
+        SpecAllow => (SeccompDiagnosticSeverity.Information, $"{SpecAllow} needs runc {MinimumRunc} or later (runc 1.1 refuses a profile with any flags) and Linux 4.17 or later."),
+        WaitKillableRecv => (SeccompDiagnosticSeverity.Warning,
+            $"{WaitKillableRecv} needs Linux 5.19 or later, and released runc (1.2 to 1.5) refuses it as \"not known to runc\", so containers under this profile would not start on Talos."),
+        _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, "not a seccomp filter flag"),
+    };
+
     private static Dictionary<string, string> BuildSpellings()
     {
         var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

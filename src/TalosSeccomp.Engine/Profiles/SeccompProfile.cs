@@ -54,6 +54,9 @@ public sealed class SeccompProfile
     /// <summary>Where the profile came from (a file path) when known; not part of the JSON.</summary>
     public string? Source { get; set; }
 
+    /// <summary>The workload container a per-workload recording made the profile for (New-SeccompProfile -FromAuditEvent -PerWorkload); null otherwise; not part of the JSON.</summary>
+    public Audit.SeccompWorkload? Workload { get; set; }
+
     /// <summary>The Talos seccomp guide's audit profile, which logs every syscall: what the node cmdlets deploy when no profile is given.</summary>
     public const string AuditProfileJson = "{\"defaultAction\":\"SCMP_ACT_LOG\"}";
 
@@ -124,6 +127,7 @@ public sealed class SeccompProfile
             ListenerMetadata = ListenerMetadata,
             Name = Name,
             Source = Source,
+            Workload = Workload,
         };
         copy.Architectures.AddRange(Architectures);
         copy.Flags.AddRange(Flags);

@@ -114,6 +114,11 @@ public static class SeccompProfileValidator
                 context.Add(SeccompDiagnosticSeverity.Error, SeccompDiagnosticCode.UnknownFlag,
                     $"'{profile.Flags[i]}' is not a seccomp filter flag; use one of {string.Join(", ", SeccompFilterFlag.All)}.", $"flags[{i}]");
             }
+            else
+            {
+                var (severity, needs) = SeccompFilterFlag.Requirements(profile.Flags[i]);
+                context.Add(severity, SeccompDiagnosticCode.FilterFlagNeedsRuntime, needs, $"flags[{i}]");
+            }
         }
 
         if (profile.ListenerMetadata is not null && profile.ListenerPath is null)

@@ -11,6 +11,8 @@ namespace TalosSeccomp.Commands;
 /// /var/lib/kubelet/seccomp/profiles/&lt;name&gt;: compact JSON, keys sorted, HTML characters escaped, no trailing
 /// newline. A file exported this way compares equal to the node's copy. Use -Indent for a file meant for people
 /// (indented, trailing newline).</para>
+/// <para>When -Path is an existing directory, each profile is written into it under its own Name (the file name a node
+/// would use), so several piped profiles give several files; a profile without a name is then an error.</para>
 /// <para>An existing file is replaced unless -NoClobber is given; a read-only file only with -Force. The file is
 /// written to a temporary name and moved into place, so a failure never leaves a half-written profile. -WhatIf shows
 /// what would be written without writing.</para>
@@ -18,6 +20,11 @@ namespace TalosSeccomp.Commands;
 /// <example>
 /// <code>New-SeccompProfile -DefaultAction Log | Export-SeccompProfile -Path ./audit.json</code>
 /// <para>Writes {"defaultAction":"SCMP_ACT_LOG"} to ./audit.json.</para>
+/// </example>
+/// <example>
+/// <code>Watch-TalosAudit -Node 10.5.0.3 -Namespace shop -Duration 00:10:00 | New-SeccompProfile -FromAuditEvent -PerWorkload | Export-SeccompProfile -Path ./profiles</code>
+/// <para>Writes one file per workload container into the existing directory ./profiles, each under its profile's name
+/// (shop_web_app.json, ...).</para>
 /// </example>
 /// <example>
 /// <code>Import-SeccompProfile ./docker-default.json | Export-SeccompProfile ./docker-default.pretty.json -Indent -NoClobber</code>
@@ -35,7 +42,7 @@ public sealed class ExportSeccompProfileCommand : TalosSeccompCmdlet
     [ValidateNotNull]
     public SeccompProfile InputObject { get; set; } = null!;
 
-    /// <summary>The file to write.</summary>
+    /// <summary>The file to write; an existing directory takes each profile under its own name.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
@@ -70,6 +77,14 @@ public sealed class ExportSeccompProfileCommand : TalosSeccompCmdlet
         try
         {
             var path = ProfileInput.ResolveForWrite(this, requested, ParameterSetName == LiteralPathSet);
+            if (Directory.Exists(path))
+            {
+                // A directory takes each profile under its own name, as the node's profiles directory does.
+                var name = InputObject.Name ?? throw new TalosSeccompException(ErrorIds.SeccompProfileNameMissing, ErrorKind.InvalidArgument,
+                    $"'{requested}' is a directory and the profile has no name to write it under; give a file path, or name the profile (New-SeccompProfile -Name).", requested);
+                path = System.IO.Path.Combine(path, MachineConfig.ProfileName.Validate(name));
+            }
+
             var form = Indent ? "indented JSON" : "node JSON";
             if (!ShouldProcess(path, $"Write seccomp profile ({form})"))
             {
