@@ -60,9 +60,13 @@ try {
     for ($i = 0; $i -lt $containerRows.Count; $i++) { $containerRows[$i].pid = $firstPid + $i; $containerRows[$i].Remove('uid') }
     Set-FakeTalosCri $fake -Node $node -Pods $podRows.ToArray() -Containers $containerRows.ToArray() | Out-Null
     $Processes = [math]::Max($Processes, $containerRows.Count)
-    for ($i = 0; $i -lt $Processes; $i++) {
-        Add-FakeTalosProcess $fake -Node $node -ProcessId ($firstPid + $i) -ParentProcessId 30000 -Command 'app' -Executable '/usr/bin/app' -Cgroup $cgroups[$i % $cgroups.Count] | Out-Null
+    # The process names the node's generator gives each pid (FakeNode.GenerateAuditdRecordsAsync), so that the
+    # records and the process table agree as on a real node.
+    $comms = 'nginx', 'runc:[2:INIT]', 'coredns', 'kube-proxy'
+    function Add-BenchProcess([int] $Index, [string] $Cgroup) {
+        Add-FakeTalosProcess $fake -Node $node -ProcessId ($firstPid + $Index) -ParentProcessId 30000 -Command $comms[$Index % $comms.Count] -Executable '/usr/bin/app' -Cgroup $Cgroup | Out-Null
     }
+    for ($i = 0; $i -lt $Processes; $i++) { Add-BenchProcess $i $cgroups[$i % $cgroups.Count] }
 
     function Invoke-Run([bool] $Attribution) {
         Invoke-FakeTalosControl $fake POST "nodes/$node/auditd-lines/generate?count=$Count&firstPid=$firstPid&pidCount=$Processes" | Out-Null
@@ -105,9 +109,9 @@ public static class HeapSampler
         $random = [Random]::new(11)
         while (-not $child.WaitForExit(1000)) {
             for ($r = 0; $r -lt $ReusePerSecond; $r++) {
-                $processId = $firstPid + $random.Next($Processes)
-                Remove-FakeTalosProcess $fake -Node $node -ProcessId $processId -ErrorAction Ignore | Out-Null
-                Add-FakeTalosProcess $fake -Node $node -ProcessId $processId -ParentProcessId 30000 -Command 'app' -Executable '/usr/bin/app' -Cgroup $cgroups[$random.Next($cgroups.Count)] | Out-Null
+                $index = $random.Next($Processes)
+                Remove-FakeTalosProcess $fake -Node $node -ProcessId ($firstPid + $index) -ErrorAction Ignore | Out-Null
+                Add-BenchProcess $index $cgroups[$random.Next($cgroups.Count)]
                 $reused++
             }
         }
