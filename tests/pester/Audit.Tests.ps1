@@ -74,11 +74,12 @@ Describe 'ConvertFrom-SeccompAuditRecord' {
 
     It 'formats events as a table with the live-tail columns' {
         $text = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | Select-Object -First 1 | Format-Table | Out-String -Width 200
-        $text | Should -Match 'Time \(UTC\)\s+Node\s+ProcessName\s+Syscall\s+Action\s+Arch'
+        $text | Should -Match 'Time \(UTC\)\s+Node\s+Pod/Container\s+ProcessName\s+Syscall\s+Action'
         # The date heads the events of each day; the rows keep the time of day with milliseconds.
         $day = $Guide | ConvertFrom-SeccompAuditRecord -WarningAction SilentlyContinue | Select-Object -First 1 | ForEach-Object { $_.Time.UtcDateTime.ToString('yyyy-MM-dd') }
         $text | Should -Match ('Date \(UTC\): ' + $day)
-        $text | Should -Match '11:49:45.445\s+10.5.0.3\s+runc:\[2:INIT\]\s+close\s+Log\s+x86_64'
+        # Parsed offline: no pod lookup, so the Pod/Container column is empty.
+        $text | Should -Match '11:49:45.445\s+10.5.0.3\s+runc:\[2:INIT\]\s+close\s+Log'
     }
 
     It 'heads each day of events with its date, within 80 columns' {
@@ -89,7 +90,7 @@ Describe 'ConvertFrom-SeccompAuditRecord' {
         $text = $events | Format-Table | Out-String -Width 80
         $text | Should -Match ('Date \(UTC\): ' + $events[0].Time.UtcDateTime.ToString('yyyy-MM-dd'))
         $text | Should -Match ('Date \(UTC\): ' + $now.UtcDateTime.ToString('yyyy-MM-dd'))
-        $text | Should -Match ([regex]::Escape($now.UtcDateTime.ToString('HH:mm:ss.fff', [cultureinfo]::InvariantCulture)) + '\s+sh\s+mkdir\s+Log\s+x86_64')
+        $text | Should -Match ([regex]::Escape($now.UtcDateTime.ToString('HH:mm:ss.fff', [cultureinfo]::InvariantCulture)) + '\s+sh\s+mkdir\s+Log')
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
     }
 

@@ -59,6 +59,21 @@ public static class SeccompAuditParser
         SeccompAuditFilter? filter,
         out SeccompAuditEvent? evt,
         out AuditParseProblem? problem,
+        out AuditLossNotice? loss) =>
+        ParseGated(line, node, filter, null, out evt, out problem, out loss);
+
+    /// <summary>
+    /// <see cref="Parse(ReadOnlySpan{char}, string?, SeccompAuditFilter?, out SeccompAuditEvent?, out AuditParseProblem?, out AuditLossNotice?)"/>
+    /// with a per-node <paramref name="gate"/> that may reject a record by its pid and executable before the event is
+    /// allocated (the pod filters of a stream, when the pid's container is already known).
+    /// </summary>
+    internal static AuditLineKind ParseGated(
+        ReadOnlySpan<char> line,
+        string? node,
+        SeccompAuditFilter? filter,
+        AuditRecordGate? gate,
+        out SeccompAuditEvent? evt,
+        out AuditParseProblem? problem,
         out AuditLossNotice? loss)
     {
         evt = null;
@@ -80,7 +95,7 @@ public static class SeccompAuditParser
             return TryParseLoss(line, node, out loss) ? AuditLineKind.Loss : AuditLineKind.Other;
         }
 
-        string? failure = TryParseRecord(line, typeAt, typeEnd, node, filter, out evt);
+        string? failure = TryParseRecord(line, typeAt, typeEnd, node, filter, gate, out evt);
         if (failure is null)
         {
             return evt is null ? AuditLineKind.Filtered : AuditLineKind.Event;
@@ -173,7 +188,7 @@ public static class SeccompAuditParser
 
     /// <summary>Returns null on success (evt is null when filtered out), else the reason the record is malformed.</summary>
     private static string? TryParseRecord(
-        ReadOnlySpan<char> line, int typeAt, int typeEnd, string? node, SeccompAuditFilter? filter, out SeccompAuditEvent? evt)
+        ReadOnlySpan<char> line, int typeAt, int typeEnd, string? node, SeccompAuditFilter? filter, AuditRecordGate? gate, out SeccompAuditEvent? evt)
     {
         evt = null;
         var rest = line[typeEnd..].TrimStart(' ');
@@ -249,7 +264,7 @@ public static class SeccompAuditParser
         var fields = new RecordFields(body, starts, lengths);
         if (interpreted)
         {
-            return TryParseInterpretedRecord(line, typeAt, node, filter, fields, starts[Subj] >= 0, source, time, serial, out evt);
+            return TryParseInterpretedRecord(line, typeAt, node, filter, gate, fields, starts[Subj] >= 0, source, time, serial, out evt);
         }
 
         if (!TryDecimal(fields[Auid], out ulong auid) || auid > uint.MaxValue) return fields.Invalid(Auid);
@@ -269,7 +284,7 @@ public static class SeccompAuditParser
         AuditSyscallNameCache.Resolve((uint)auditArch, syscallNumber, out string? architecture, out string? syscall);
         var values = new RecordValues((uint)auid, (uint)uid, (uint)gid, (uint)ses, (int)pid, (int)sig, (uint)auditArch, architecture,
             syscallNumber, syscall, compatText[0] == '1', ip, code);
-        return Finish(line, typeAt, node, filter, fields, starts[Subj] >= 0, source, time, serial, values, decodeHex: true, out evt);
+        return Finish(line, typeAt, node, filter, gate, fields, starts[Subj] >= 0, source, time, serial, values, decodeHex: true, out evt);
     }
 
     /// <summary>The numeric and looked-up values of one record, however they were printed.</summary>
@@ -279,7 +294,7 @@ public static class SeccompAuditParser
 
     /// <summary>Decodes the strings, applies the filter and builds the event (null when filtered out).</summary>
     private static string? Finish(
-        ReadOnlySpan<char> line, int typeAt, string? node, SeccompAuditFilter? filter, RecordFields fields, bool hasSubject,
+        ReadOnlySpan<char> line, int typeAt, string? node, SeccompAuditFilter? filter, AuditRecordGate? gate, RecordFields fields, bool hasSubject,
         AuditSource source, DateTimeOffset time, ulong serial, in RecordValues values, bool decodeHex, out SeccompAuditEvent? evt)
     {
         evt = null;
@@ -321,6 +336,11 @@ public static class SeccompAuditParser
             {
                 return null;
             }
+        }
+
+        if (gate is not null && gate.Rejects(values.Pid, exeKind == ValueKind.Null ? default : exe, time))
+        {
+            return null;
         }
 
         string? subject = null;
@@ -414,7 +434,7 @@ public static class SeccompAuditParser
     /// architecture and syscall by name, the signal and the action by name.
     /// </summary>
     private static string? TryParseInterpretedRecord(
-        ReadOnlySpan<char> line, int typeAt, string? node, SeccompAuditFilter? filter, RecordFields fields, bool hasSubject,
+        ReadOnlySpan<char> line, int typeAt, string? node, SeccompAuditFilter? filter, AuditRecordGate? gate, RecordFields fields, bool hasSubject,
         AuditSource source, DateTimeOffset time, ulong serial, out SeccompAuditEvent? evt)
     {
         evt = null;
@@ -464,7 +484,7 @@ public static class SeccompAuditParser
         }
 
         var values = new RecordValues(auid, uid, gid, ses, (int)pid, sig, auditArch, architecture, syscallNumber, syscall, compatText[0] == '1', ip, code);
-        return Finish(line, typeAt, node, filter, fields, hasSubject, source, time, serial, values, decodeHex: false, out evt);
+        return Finish(line, typeAt, node, filter, gate, fields, hasSubject, source, time, serial, values, decodeHex: false, out evt);
     }
 
     private static readonly System.Buffers.SearchValues<char> SyscallNameChars =

@@ -176,6 +176,8 @@ public static class ErrorIds
     public const string AuditStreamFailed = "AuditStreamFailed";
     /// <summary>-Duration not positive.</summary>
     public const string InvalidWatchDuration = "InvalidWatchDuration";
+    /// <summary>-Namespace, -Pod or -Container given with -NoAttribution (the pod filters need attributed events).</summary>
+    public const string AttributionRequired = "AttributionRequired";
 
     // Bad input and unknown outcomes.
 

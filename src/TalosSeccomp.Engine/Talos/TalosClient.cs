@@ -77,6 +77,31 @@ public sealed class TalosClient
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// MachineService.Containers: the pods and containers of a containerd namespace. With the defaults (namespace
+    /// <c>k8s.io</c>, driver CRI, as <c>talosctl containers -k</c>) one sandbox row per ready pod, then its containers
+    /// (facts sheet §7).
+    /// </summary>
+    /// <param name="node">Target node.</param>
+    /// <param name="containerNamespace">The containerd namespace: <c>k8s.io</c> for pods, <c>system</c> for Talos's own.</param>
+    /// <param name="cri">True: the CRI driver (only in <c>k8s.io</c>); false: the containerd driver.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<ContainerInfo>> ContainersAsync(string? node, string containerNamespace = "k8s.io", bool cri = true, CancellationToken cancellationToken = default)
+    {
+        var request = new ContainersRequest { Namespace = containerNamespace, Driver = cri ? Wire.Common.ContainerDriver.Cri : Wire.Common.ContainerDriver.Containerd };
+        var reply = await UnaryAsync(TalosRpc.Containers, node, null, o => _machine.ContainersAsync(request, o), r => r.Messages, m => m.Metadata, cancellationToken).ConfigureAwait(false);
+        return reply.Containers;
+    }
+
+    /// <summary>MachineService.Processes: the node's processes (host pids) as machined reads them from /proc.</summary>
+    /// <param name="node">Target node.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<IReadOnlyList<ProcessInfo>> ProcessesAsync(string? node, CancellationToken cancellationToken = default)
+    {
+        var reply = await UnaryAsync(TalosRpc.Processes, node, null, o => _machine.ProcessesAsync(new Empty(), o), r => r.Messages, m => m.Metadata, cancellationToken).ConfigureAwait(false);
+        return reply.Processes;
+    }
+
     /// <summary>MachineService.Dmesg: one kernel record per item (facts sheet §8.1).</summary>
     /// <param name="node">Target node.</param>
     /// <param name="follow">Keep streaming new records (no deadline then).</param>

@@ -31,6 +31,26 @@ namespace TalosSeccomp.Commands;
 /// stream (permissions, TLS) gives an error naming it; the other nodes go on. So does a node that never answers:
 /// after three failed attempts in a row (about four seconds), or, with -Duration, when the watch ends. A node that has
 /// answered once goes on reconnecting until the watch ends, because it may be rebooting.</para>
+/// <para>Each event says which Kubernetes pod and container its process ran in: Namespace, Pod, PodUid, Container,
+/// ContainerId and Image, and Attribution says how that was found out or why it could not be: Container, NotAContainer
+/// (a Talos service or host process), ProcessExited (the process was gone before it could be looked up), RoleTooWeak
+/// (the talosconfig's role cannot tell) or LookupFailed. Names are never guessed. With the os:admin role the node's
+/// /proc/&lt;pid&gt;/cgroup names the container directly, also under Talos 1.14 workload isolation; with os:reader the
+/// process list and the CRI container list are used, which cannot attribute under workload isolation or processes
+/// exec'd into a container (kubectl exec). Each process is looked up as soon as its first record arrives and kept in a
+/// bounded per-node cache, checked again by its start time so that a reused pid is never taken for the old process.
+/// Records made by the container runtime before it started the workload (comm runc:[2:INIT]) have IsContainerInit
+/// set: a profile must allow those syscalls too. At the end a warning gives the number of events that could not be
+/// tied to a pod, per node.</para>
+/// <para>What a recording can miss: a process that runs for a few milliseconds (a shell script's ls) may exit before
+/// its first record is looked up. While following, the command takes a snapshot of each node's process list every
+/// second, so a short-lived process that a snapshot saw is still found through its parent; one that no snapshot saw
+/// is ProcessExited, and -Namespace, -Pod and -Container do not keep it. To make a recording of a workload complete,
+/// use the admin role, run the workload alone on a node and filter by -Node (every record of the node is then its
+/// own) or leave out the pod filters and group by ProcessName and Executable, and check the warning's count: a
+/// recording with no unattributed events missed nothing.</para>
+/// <para>-Namespace, -Pod and -Container keep only events of matching pods and containers (wildcards). Like the other
+/// filters they are applied before objects are created, once a process's container is known.</para>
 /// <para>Pipe the events to New-SeccompProfile -FromAuditEvent to record a least-privilege profile: run the workload
 /// under a profile whose default action is SCMP_ACT_LOG, watch it, and build an allow-list from what it did.</para>
 /// </remarks>
@@ -47,6 +67,15 @@ namespace TalosSeccomp.Commands;
 /// <code>Get-TalosNode | Watch-TalosAudit -Action Kill*, Errno -Duration 00:05:00 | Group-Object Node, ProcessName, Syscall -NoElement</code>
 /// <para>Watches every node of the current context for five minutes and counts the syscalls that seccomp profiles
 /// denied, per node and process.</para>
+/// </example>
+/// <example>
+/// <code>Watch-TalosAudit -Node 10.5.0.3 -Namespace shop -Pod web-* -Container nginx -Duration 00:10:00 | New-SeccompProfile -FromAuditEvent -DefaultAction Errno | Export-SeccompProfile -Path ./nginx.json</code>
+/// <para>Records for ten minutes only what the nginx container of the web-* pods in namespace shop does, however
+/// many other containers on the node run under logging profiles with the same process names.</para>
+/// </example>
+/// <example>
+/// <code>Watch-TalosAudit -Node 10.5.0.3 -Duration 00:01:00 | Group-Object Namespace, Pod, Container, Attribution -NoElement</code>
+/// <para>Counts a minute of seccomp records per pod and container, and shows how many could not be attributed and why.</para>
 /// </example>
 /// <example>
 /// <code>Watch-TalosAudit -Node 10.5.0.3 -NoFollow -Source Dmesg | Format-List</code>
@@ -112,9 +141,42 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
     [ArgumentCompleter(typeof(SeccompAuditActionCompleter))]
     public string[]? Action { get; set; }
 
+    /// <summary>Keeps only events from pods in a Kubernetes namespace matching one of these wildcard patterns. Events
+    /// that could not be tied to a pod are not kept.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Namespace { get; set; }
+
+    /// <summary>Keeps only events from pods whose name matches one of these wildcard patterns, for example web-*.
+    /// Events that could not be tied to a pod are not kept.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Pod { get; set; }
+
+    /// <summary>Keeps only events from containers whose name (in the pod spec) matches one of these wildcard patterns.
+    /// Events that could not be tied to a container are not kept.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Container { get; set; }
+
+    /// <summary>Does not look up pods and containers: every event's Attribution is NotAttempted and no lookup call is
+    /// made (for the reader role on large nodes, or to read the raw stream at the highest rate). Cannot be combined
+    /// with -Namespace, -Pod or -Container.</summary>
+    [Parameter]
+    public SwitchParameter NoAttribution { get; set; }
+
     /// <summary>Checks -Duration before anything connects.</summary>
     protected override void BeginProcessing()
     {
+        if (NoAttribution && (Namespace is not null || Pod is not null || Container is not null))
+        {
+            ThrowEngineError(new TalosSeccompException(ErrorIds.AttributionRequired, ErrorKind.InvalidArgument,
+                "-Namespace, -Pod and -Container need the pod lookups that -NoAttribution turns off; leave out one or the other.", "NoAttribution"));
+        }
+
         if (Duration is { } duration && duration <= TimeSpan.Zero)
         {
             ThrowEngineError(new TalosSeccompException(ErrorIds.InvalidWatchDuration, ErrorKind.InvalidArgument,
@@ -144,7 +206,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
         SeccompAuditFilter filter;
         try
         {
-            filter = new SeccompAuditFilter(ProcessName, Executable, Syscall, Action);
+            filter = new SeccompAuditFilter(ProcessName, Executable, Syscall, Action, Namespace, Pod, Container);
         }
         catch (TalosSeccompException ex)
         {
@@ -162,6 +224,7 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
                 MaxEvents = MaxEvents,
                 Filter = filter.IsEmpty ? null : filter,
                 MaxConcurrentNodes = ThrottleLimit,
+                Attribution = NoAttribution ? null : new TalosSeccomp.Audit.Attribution.AuditAttributionOptions(),
             });
 
         RunPumped(
@@ -188,7 +251,14 @@ public sealed class WatchTalosAuditCommand : TalosCommandBase
             },
             PipelineBacklog);
 
+        foreach (var warning in stream.AttributionWarnings())
+        {
+            WriteWarning(warning);
+        }
+
         WriteVerbose($"{stream.EventCount} seccomp events written, {stream.FilteredCount} filtered out, {stream.DuplicateCount} repeats dropped, " +
-            $"{stream.MalformedCount} malformed records, {stream.LossNoticeCount} loss notices, {stream.ReconnectCount} reconnects.");
+            $"{stream.MalformedCount} malformed records, {stream.LossNoticeCount} loss notices, {stream.ReconnectCount} reconnects; " +
+            $"attributed to containers {stream.AttributionCount(AuditAttribution.Container)}, not in a pod {stream.AttributionCount(AuditAttribution.NotAContainer)}, " +
+            $"process exited {stream.AttributionCount(AuditAttribution.ProcessExited)}, role too weak {stream.AttributionCount(AuditAttribution.RoleTooWeak)}, lookup failed {stream.AttributionCount(AuditAttribution.LookupFailed)}.");
     }
 }

@@ -59,6 +59,13 @@ public sealed class AuditStreamOptions
     /// </summary>
     public int MaxConcurrentNodes { get; init; } = int.MaxValue;
 
+    /// <summary>
+    /// Ties each event to the Kubernetes pod and container of its process (one attributor per node, see
+    /// <see cref="Attribution.NodeAttributor"/>) before the pod filters and the reader see it; null leaves every
+    /// event <see cref="AuditAttribution.NotAttempted"/>. A filter with namespace, pod or container patterns needs it.
+    /// </summary>
+    public Attribution.AuditAttributionOptions? Attribution { get; init; }
+
     /// <summary>How many events the duplicate check remembers (a reconnect replays at most about this many).</summary>
     public int DeduplicationCapacity { get; init; } = AuditEventDeduplicator.DefaultCapacity;
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using TalosSeccomp.Audit.Attribution;
 using TalosSeccomp.Errors;
 
 namespace TalosSeccomp.Audit.Streaming;
@@ -38,6 +39,7 @@ public sealed class SeccompAuditStream
     private long _duplicates;
     private long _reconnects;
     private int _started;
+    private readonly Dictionary<string, NodeAttributor> _attributors = new(StringComparer.Ordinal);
 
     /// <summary>Prepares a stream over <paramref name="targets"/>.</summary>
     /// <param name="targets">The nodes, each with its client.</param>
@@ -52,9 +54,21 @@ public sealed class SeccompAuditStream
             throw new ArgumentOutOfRangeException(nameof(options), "MaxEvents must be at least 1.");
         }
 
+        if (options.Filter is { FiltersWorkload: true } && options.Attribution is null)
+        {
+            throw new ArgumentException("Namespace, pod and container filters need attribution (AuditStreamOptions.Attribution).", nameof(options));
+        }
+
         _targets = targets;
         _options = options;
         _deduplicator = new AuditEventDeduplicator(options.DeduplicationCapacity);
+        if (options.Attribution is { } attribution)
+        {
+            foreach (var target in targets)
+            {
+                _attributors.TryAdd(target.DisplayNode, new NodeAttributor(target.Client, target.Node, attribution, options.Filter));
+            }
+        }
     }
 
     /// <summary>Events delivered to the reader of <see cref="ReadAsync"/> (not those still buffered when the stream ended).</summary>
@@ -77,6 +91,57 @@ public sealed class SeccompAuditStream
 
     /// <summary>Reconnects made.</summary>
     public long ReconnectCount => Interlocked.Read(ref _reconnects);
+
+    /// <summary>
+    /// How many events (over all nodes) were given <paramref name="attribution"/>, including records the pod filters
+    /// dropped; 0 for all but NotAttempted-free counts when attribution is off.
+    /// </summary>
+    public long AttributionCount(AuditAttribution attribution) => _attributors.Values.Sum(a => a.Count(attribution));
+
+    /// <summary>
+    /// One warning per node whose events could not all be tied to a pod (process exited before the lookup, a role
+    /// too weak, a failed lookup), with the counts, why, and what makes a recording complete; empty when none.
+    /// </summary>
+    public IReadOnlyList<string> AttributionWarnings()
+    {
+        var warnings = new List<string>();
+        foreach (var target in _targets)
+        {
+            if (!_attributors.TryGetValue(target.DisplayNode, out var a))
+            {
+                continue;
+            }
+
+            long exited = a.Count(AuditAttribution.ProcessExited), weak = a.Count(AuditAttribution.RoleTooWeak), failed = a.Count(AuditAttribution.LookupFailed);
+            long unattributed = exited + weak + failed;
+            if (unattributed == 0)
+            {
+                continue;
+            }
+
+            long total = unattributed + a.Count(AuditAttribution.Container) + a.Count(AuditAttribution.NotAContainer);
+            var parts = new List<string>();
+            if (exited > 0)
+            {
+                parts.Add($"{exited} from processes that exited before they could be looked up");
+            }
+
+            if (weak > 0)
+            {
+                parts.Add($"{weak} that need the os:admin role (Read of /proc/<pid>/cgroup; the reader role cannot attribute under workload isolation or processes exec'd into a container)");
+            }
+
+            if (failed > 0)
+            {
+                parts.Add($"{failed} whose lookup failed ({a.LastFailure ?? "no reason given"})");
+            }
+
+            warnings.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Node {target.DisplayNode}: {unattributed} of {total} seccomp events could not be tied to a pod: {string.Join("; ", parts)}. They carry Attribution, not guessed names, and no -Namespace, -Pod or -Container filter keeps them. See Get-Help Watch-TalosAudit -Full for how to make a recording complete."));
+        }
+
+        return warnings;
+    }
 
     /// <summary>
     /// Streams the items of every node, merged in arrival order. Ends when every node's stream ended (without
@@ -106,7 +171,7 @@ public sealed class SeccompAuditStream
         var watchStarted = DateTimeOffset.UtcNow;
         // Following needs every node's stream open at once; buffered reads end by themselves, so they are throttled.
         using var throttle = new SemaphoreSlim(_options.Follow ? _targets.Count : Math.Max(1, Math.Min(_options.MaxConcurrentNodes, _targets.Count)));
-        var nodes = _targets.Select(t => new NodeState(t, watchStarted)).ToArray();
+        var nodes = _targets.Select(t => new NodeState(t, watchStarted) { Attributor = _attributors.GetValueOrDefault(t.DisplayNode) }).ToArray();
         var readers = nodes.Select(node => Task.Run(async () =>
         {
             try
@@ -190,9 +255,90 @@ public sealed class SeccompAuditStream
 
     private async Task ReadNodeAsync(NodeState node, ChannelWriter<AuditStreamItem> output, CancellationToken cancellationToken)
     {
+        var pending = new List<PendingItem>();
+        using var attributionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task emitter = Task.CompletedTask, snapshots = Task.CompletedTask;
+        if (node.Attributor is { } attributor)
+        {
+            node.Stage = Channel.CreateBounded<PendingItem>(new BoundedChannelOptions(Math.Max(16, _options.BufferCapacity)) { SingleReader = true, SingleWriter = true });
+            node.AttributionToken = attributionStop.Token;
+            emitter = Task.Run(() => RunStageAsync(node, output, attributionStop.Token), CancellationToken.None);
+            if (_options.Follow)
+            {
+                snapshots = Task.Run(() => attributor.RunSnapshotsAsync(attributionStop.Token), CancellationToken.None);
+            }
+        }
+
+        try
+        {
+            await ReadNodeConnectionsAsync(node, output, pending, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // What was read still goes out (in order) unless the watch was stopped; then lookups and snapshots end.
+            node.Stage?.Writer.TryComplete();
+            try
+            {
+                await emitter.ConfigureAwait(false);
+            }
+            finally
+            {
+                attributionStop.Cancel();
+                await snapshots.ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a node's staged items to the merged buffer in their order, each event once its lookup finished; events
+    /// the pod filters reject are counted as filtered instead.
+    /// </summary>
+    private async Task RunStageAsync(NodeState node, ChannelWriter<AuditStreamItem> output, CancellationToken cancellationToken)
+    {
+        var reader = node.Stage!.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var staged))
+                {
+                    if (staged.Attribution is { } lookup)
+                    {
+                        await lookup.ConfigureAwait(false);
+                    }
+
+                    if (PassesWorkloadFilter(staged.Item))
+                    {
+                        await Emit(output, staged.Item, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    Interlocked.Decrement(ref node.StageDepth);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    private bool PassesWorkloadFilter(AuditStreamItem item)
+    {
+        if (item.Kind != AuditStreamItemKind.Event || _options.Filter is not { FiltersWorkload: true } filter || filter.MatchesWorkload(item.Event!))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _filtered);
+        return false;
+    }
+
+    private async Task ReadNodeConnectionsAsync(NodeState node, ChannelWriter<AuditStreamItem> output, List<PendingItem> pending, CancellationToken cancellationToken)
+    {
         var target = node.Target;
         var source = _options.Source;
-        var pending = new List<AuditStreamItem>();
         bool firstConnection = true;
         try
         {
@@ -289,7 +435,7 @@ public sealed class SeccompAuditStream
     }
 
     /// <summary>Reads the auditd service log (≤1 KiB chunks, not line-aligned); yields once per chunk, after its items were emitted.</summary>
-    private async IAsyncEnumerable<bool> ReadAuditdAsync(NodeState node, bool tail, List<AuditStreamItem> pending, ChannelWriter<AuditStreamItem> output,
+    private async IAsyncEnumerable<bool> ReadAuditdAsync(NodeState node, bool tail, List<PendingItem> pending, ChannelWriter<AuditStreamItem> output,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var assembler = new AuditLineAssembler();
@@ -298,29 +444,29 @@ public sealed class SeccompAuditStream
         {
             assembler.Append(chunk.Span);
             DrainLines(assembler, node, pending);
-            await EmitAll(output, pending, cancellationToken).ConfigureAwait(false);
+            await EmitAll(node, output, pending, cancellationToken).ConfigureAwait(false);
             yield return true;
         }
 
         assembler.Complete();
         DrainLines(assembler, node, pending);
-        await EmitAll(output, pending, cancellationToken).ConfigureAwait(false);
+        await EmitAll(node, output, pending, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads Dmesg (one kernel record per message); yields once per record, after its items were emitted.</summary>
-    private async IAsyncEnumerable<bool> ReadDmesgAsync(NodeState node, bool tail, List<AuditStreamItem> pending, ChannelWriter<AuditStreamItem> output,
+    private async IAsyncEnumerable<bool> ReadDmesgAsync(NodeState node, bool tail, List<PendingItem> pending, ChannelWriter<AuditStreamItem> output,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var stream = node.Target.Client.DmesgAsync(node.Target.Node, _options.Follow, tail, cancellationToken);
         await foreach (var record in stream.ConfigureAwait(false))
         {
             ParseRecord(record.Span, node, pending);
-            await EmitAll(output, pending, cancellationToken).ConfigureAwait(false);
+            await EmitAll(node, output, pending, cancellationToken).ConfigureAwait(false);
             yield return true;
         }
     }
 
-    private void DrainLines(AuditLineAssembler assembler, NodeState node, List<AuditStreamItem> pending)
+    private void DrainLines(AuditLineAssembler assembler, NodeState node, List<PendingItem> pending)
     {
         while (assembler.TryReadLine(out var line, out _))
         {
@@ -328,7 +474,7 @@ public sealed class SeccompAuditStream
         }
     }
 
-    private void ParseRecord(ReadOnlySpan<byte> record, NodeState node, List<AuditStreamItem> pending)
+    private void ParseRecord(ReadOnlySpan<byte> record, NodeState node, List<PendingItem> pending)
     {
         int needed = Encoding.UTF8.GetMaxCharCount(record.Length);
         if (node.Chars.Length < needed)
@@ -340,10 +486,10 @@ public sealed class SeccompAuditStream
         HandleLine(node.Chars.AsSpan(0, count), node, pending);
     }
 
-    private void HandleLine(ReadOnlySpan<char> line, NodeState node, List<AuditStreamItem> pending)
+    private void HandleLine(ReadOnlySpan<char> line, NodeState node, List<PendingItem> pending)
     {
         var display = node.Target.DisplayNode;
-        switch (SeccompAuditParser.Parse(line, display, _options.Filter, out var evt, out var problem, out var loss))
+        switch (SeccompAuditParser.ParseGated(line, display, _options.Filter, node.Attributor, out var evt, out var problem, out var loss))
         {
             case AuditLineKind.Event:
                 if (node.Replaying && _options.Follow && node.PredatesWhatWasDelivered(evt!))
@@ -365,14 +511,19 @@ public sealed class SeccompAuditStream
                 }
 
                 Interlocked.Increment(ref _parsed);
-                pending.Add(AuditStreamItem.ForEvent(display, evt));
+
+                // Looked up now, on first sight, while the next records are read; the stage keeps the order.
+                Task? lookup = node.Attributor is { } attributor && !attributor.TryAttributeCached(evt)
+                    ? attributor.AttributeAsync(evt, node.AttributionToken)
+                    : null;
+                pending.Add(new PendingItem(AuditStreamItem.ForEvent(display, evt), lookup));
                 break;
             case AuditLineKind.Filtered:
                 Interlocked.Increment(ref _filtered);
                 break;
             case AuditLineKind.Malformed:
                 Interlocked.Increment(ref _malformed);
-                pending.Add(AuditStreamItem.ForWarning(display, problem!.ToString()));
+                pending.Add(new PendingItem(AuditStreamItem.ForWarning(display, problem!.ToString()), null));
                 break;
             case AuditLineKind.Loss:
                 // A reconnect replays the buffer: report each notice once.
@@ -387,20 +538,35 @@ public sealed class SeccompAuditStream
                 }
 
                 Interlocked.Increment(ref _lossNotices);
-                pending.Add(AuditStreamItem.ForWarning(display, loss!.ToString() + " A profile recorded from this stream may be incomplete."));
+                pending.Add(new PendingItem(AuditStreamItem.ForWarning(display, loss!.ToString() + " A profile recorded from this stream may be incomplete."), null));
                 break;
         }
     }
 
-    private static async ValueTask EmitAll(ChannelWriter<AuditStreamItem> output, List<AuditStreamItem> pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a chunk's items on: straight to the merged buffer, or, with attribution, through the node's stage when an
+    /// earlier item is still waiting there or this one waits for its lookup (so the node's order holds).
+    /// </summary>
+    private async ValueTask EmitAll(NodeState node, ChannelWriter<AuditStreamItem> output, List<PendingItem> pending, CancellationToken cancellationToken)
     {
-        foreach (var item in pending)
+        foreach (var staged in pending)
         {
-            await Emit(output, item, cancellationToken).ConfigureAwait(false);
+            if (node.Stage is { } stage && (staged.Attribution is not null || Volatile.Read(ref node.StageDepth) > 0))
+            {
+                Interlocked.Increment(ref node.StageDepth);
+                await stage.Writer.WriteAsync(staged, cancellationToken).ConfigureAwait(false);
+            }
+            else if (PassesWorkloadFilter(staged.Item))
+            {
+                await Emit(output, staged.Item, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         pending.Clear();
     }
+
+    /// <summary>An item read from a node, and the lookup its event waits for (null: ready).</summary>
+    private readonly record struct PendingItem(AuditStreamItem Item, Task? Attribution);
 
     private static ValueTask Emit(ChannelWriter<AuditStreamItem> output, AuditStreamItem item, CancellationToken cancellationToken) =>
         output.TryWrite(item) ? ValueTask.CompletedTask : output.WriteAsync(item, cancellationToken);
@@ -461,5 +627,17 @@ public sealed class SeccompAuditStream
             : evt.Time < watchStarted;
 
         public HashSet<string> ReportedLosses { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The node's attributor, when the stream attributes events.</summary>
+        public NodeAttributor? Attributor { get; init; }
+
+        /// <summary>Items waiting for their lookups (or behind one that does), in the node's order; null without attribution.</summary>
+        public Channel<PendingItem>? Stage { get; set; }
+
+        /// <summary>Items written to <see cref="Stage"/> and not yet passed on.</summary>
+        public int StageDepth;
+
+        /// <summary>Stops lookups when the node's reader ends.</summary>
+        public CancellationToken AttributionToken { get; set; }
     }
 }
