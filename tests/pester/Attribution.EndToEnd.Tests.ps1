@@ -33,6 +33,9 @@ BeforeAll {
     $script:SavedRatelimit = $null
     $script:AllEvents = [Collections.Generic.List[object]]::new()
     $script:AllContainers = [Collections.Generic.List[object]]::new()
+    $script:ContainersByExecutable = @{}
+    $script:ContainersByInitPid = @{}
+    $script:ContainersById = @{}
     $script:Pods = [Collections.Generic.List[object]]::new()
 
     $script:Missing = Get-RuncPodPrerequisite
@@ -67,10 +70,16 @@ BeforeAll {
 
     # The reader: one process, reading a file line by line (busybox's read builtin: open, read, fcntl, dup2, close),
     # pausing between rounds, then sleeping in place (exec). It never forks.
-    $script:ReaderScript = 'for i in 1 2 3 4 5; do while read -r line; do :; done < /etc/passwd; read -t 0.2 x <> /tmp/pace; done; echo reader-done; exec sleep 2'
+    # It starts reading once released (Open-Gate), after the forker is running, so the two surely overlap; it exits
+    # right after its last read, so its final exit_group arrives while the attribution of its pid is still fresh.
+    # (Attribution checks a cached pid again once AuditAttributionOptions.RevalidateAfter has passed; a container's
+    # init that was idle that long and then exits at once has gone by the time its last records are looked up, and
+    # has no parent in the container to be placed by: those records are ProcessExited and a recording misses them.)
+    $script:ReaderScript = 'read -r go < /tmp/gate; for i in 1 2 3 4 5; do while read -r line; do :; done < /etc/passwd; read -t 0.2 x <> /tmp/pace; done; echo reader-done'
     # The forker: a listening nc child and three subshells that change directory, umask and limits, create a file
     # and sleep in place; then it kills the server and waits for all of them.
-    $script:ForkerScript = 'nc -l -p 7000 & server=$!; for i in 1 2 3; do ( cd /tmp; umask 077; ulimit -n 64; : > /tmp/f$i; exec sleep 2 ) & read -t 0.2 x <> /tmp/pace; done; sleep 1; kill $server; wait; echo forker-done'
+    # It lingers a moment after its last kill and wait, like the reader after its last read: see ReaderScript.
+    $script:ForkerScript = 'nc -l -p 7000 & server=$!; for i in 1 2 3; do ( cd /tmp; umask 077; ulimit -n 64; : > /tmp/f$i; exec sleep 1 ) & read -t 0.2 x <> /tmp/pace; done; sleep 1; kill $server; wait; read -t 0.5 x <> /tmp/pace; echo forker-done'
     # Syscalls the forker's design makes and the reader's never does; the recorded difference must include them.
     $script:ForkerOnly = 'clone', 'wait4', 'kill', 'umask', 'socket', 'setsockopt', 'bind', 'listen'
     # What New-SeccompProfile adds to every Errno recording for runc's start (its help lists them): runc's, not a
@@ -132,33 +141,34 @@ BeforeAll {
     # The container that really made a record: the one whose busybox it ran, or whose runc init it was; $null for
     # records of processes not ours (other sessions' containers, the host).
     function script:Get-TrueContainer($AuditEvent) {
-        foreach ($container in $AllContainers) {
-            if ($AuditEvent.Executable -eq $container.Executable) { return $container }
-            if ($AuditEvent.IsContainerInit -and $AuditEvent.Pid -eq $container.InitPid) { return $container }
-        }
+        $byExecutable = $ContainersByExecutable[[string] $AuditEvent.Executable]
+        if ($byExecutable) { return $byExecutable }
+        if ($AuditEvent.IsContainerInit) { return $ContainersByInitPid[[int] $AuditEvent.Pid] }
         $null
     }
 
     # Every event attributed to a container of ours is attributed to the right one, with all its Kubernetes fields;
     # every event of ours is attributed to its container or says its process had exited. Returns the events of ours.
+    # (Plain comparisons gathered into one assertion: thousands of Should calls would take minutes.)
     function script:Assert-Attribution([object[]] $Events) {
+        $problems = [Collections.Generic.List[string]]::new()
         $ours = foreach ($auditEvent in $Events) {
             $truth = Get-TrueContainer $auditEvent
-            $claimed = if ($auditEvent.ContainerId) { $AllContainers | Where-Object Id -EQ $auditEvent.ContainerId } else { $null }
-            if ($claimed -and -not $truth) { throw "An event of another process was attributed to $($claimed.Pod.Name)/$($claimed.Name): $($auditEvent.Raw)" }
+            $claimed = if ($auditEvent.ContainerId) { $ContainersById[[string] $auditEvent.ContainerId] } else { $null }
+            if ($claimed -and -not $truth) { $problems.Add("another process's event attributed to $($claimed.Pod.Name)/$($claimed.Name): $($auditEvent.Raw)") }
             if (-not $truth) { continue }
-            $where = "$($truth.Pod.Name)/$($truth.Name) ($($auditEvent.Raw))"
-            "$($auditEvent.Attribution)" | Should -BeIn 'Container', 'ProcessExited' -Because "an event of $where is placed, or says why not"
-            if ("$($auditEvent.Attribution)" -eq 'Container') {
-                $auditEvent.ContainerId | Should -Be $truth.Id -Because "no event is attributed to the wrong container: $where"
-                $auditEvent.Container | Should -Be $truth.Name
-                $auditEvent.Pod | Should -Be $truth.Pod.Name
-                $auditEvent.Namespace | Should -Be $truth.Pod.Namespace
-                $auditEvent.PodUid | Should -Be $truth.Pod.Uid
-                $auditEvent.Image | Should -Be $truth.Image
+            $kind = "$($auditEvent.Attribution)"
+            if ($kind -eq 'Container') {
+                $expected = "$($truth.Id) $($truth.Name) $($truth.Pod.Name) $($truth.Pod.Namespace) $($truth.Pod.Uid) $($truth.Image)"
+                $actual = "$($auditEvent.ContainerId) $($auditEvent.Container) $($auditEvent.Pod) $($auditEvent.Namespace) $($auditEvent.PodUid) $($auditEvent.Image)"
+                if ($actual -ne $expected) { $problems.Add("an event of $($truth.Pod.Name)/$($truth.Name) attributed as [$actual], expected [$expected]: $($auditEvent.Raw)") }
+            }
+            elseif ($kind -ne 'ProcessExited') {
+                $problems.Add("an event of $($truth.Pod.Name)/$($truth.Name) not placed ($kind): $($auditEvent.Raw)")
             }
             $auditEvent
         }
+        $problems | Select-Object -First 5 | Should -BeNullOrEmpty -Because "no event is attributed to the wrong container ($($problems.Count) problems)"
         @($ours)
     }
 
@@ -169,14 +179,33 @@ BeforeAll {
         Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
     }
 
+    # Waits until a container's init has executed its workload (runc's init is done), for at most 30 s.
+    function script:Wait-Workload($Container) {
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ([DateTime]::UtcNow -lt $deadline -and -not $Container.Process.HasExited) {
+            $comm = Get-Content "/proc/$($Container.InitPid)/comm" -ErrorAction Ignore
+            if ($comm -and $comm -notlike 'runc*') { return }
+            Start-Sleep -Milliseconds 20
+        }
+    }
+
+    # Lets a reader past its first line (read -r go < /tmp/gate); gives up after 30 s if it never opens the gate.
+    function script:Open-Gate($Container) {
+        & timeout 30 sh -c "echo go > '$($Container.Bundle)/rootfs/tmp/gate'"
+    }
+
     # Runs a workload in a pod with a pacing fifo in its root file system (the scripts' read -t waits on it).
-    function script:Start-Workload($Pod, [string] $Name, [string] $Script, [hashtable] $Seccomp, [string[]] $Prefix = @()) {
+    function script:Start-Workload($Pod, [string] $Name, [string] $Script, [hashtable] $Seccomp, [string[]] $Prefix = @(), [switch] $Release) {
         $container = Start-RuncContainer -Pod $Pod -Name $Name -Command ($Prefix + @('sh', '-c', $Script)) -Seccomp $Seccomp -BeforeStart {
             param($RootFs)
-            & mkfifo (Join-Path $RootFs 'tmp/pace')
+            & mkfifo (Join-Path $RootFs 'tmp/pace') (Join-Path $RootFs 'tmp/gate')
             Copy-Item $Loader (Join-Path $RootFs 'bin/seccomp-exec')
         }
         $AllContainers.Add($container)
+        $ContainersByExecutable[$container.Executable] = $container
+        $ContainersById[$container.Id] = $container
+        if ($container.InitPid) { $ContainersByInitPid[$container.InitPid] = $container }
+        if ($Release) { Open-Gate $container }
         $container
     }
 }
@@ -217,9 +246,13 @@ Describe 'Pod attribution on this machine''s kernel, <Run>' -ForEach $Runs {
         # together; the workloads run for seconds and overlap.
         $script:Reader = Start-Workload $ReaderPod 'reader' $ReaderScript $audit
         $readerCgroup = Get-ProcessCgroup $Reader.InitPid
-        Start-Sleep -Milliseconds 500
+        # The reader waits at its gate; the forker starts (its runc init's burst of records apart from the reader's),
+        # and once it runs its workload the reader goes on: both work at the same time.
+        Wait-Workload $Reader
         $script:Forker = Start-Workload $ForkerPod 'forker' $ForkerScript $audit
         $forkerCgroup = Get-ProcessCgroup $Forker.InitPid
+        Wait-Workload $Forker
+        Open-Gate $Reader
         $Reader, $Forker | Wait-RuncContainer | Out-Null
         $readerCgroup | Should -Be "$($ReaderPod.CgroupParent)/$($Reader.Id)" -Because "the container runs in its kubepods cgroup (pid $($Reader.InitPid), output: $($Reader.Output))"
         $forkerCgroup | Should -Be "$($ForkerPod.CgroupParent)/$($Forker.Id)" -Because "the container runs in its kubepods cgroup (pid $($Forker.InitPid), output: $($Forker.Output))"
@@ -243,6 +276,7 @@ Describe 'Pod attribution on this machine''s kernel, <Run>' -ForEach $Runs {
         $readerSpan = $ReaderEvents | Measure-Object Serial -Minimum -Maximum
         $forkerSpan = $ForkerEvents | Measure-Object Serial -Minimum -Maximum
         $forkerSpan.Minimum | Should -BeLessThan $readerSpan.Maximum -Because 'the workloads overlapped in time'
+        $readerSpan.Minimum | Should -BeLessThan $forkerSpan.Maximum -Because 'the workloads overlapped in time'
         $exited = @($ours | Where-Object { "$($_.Attribution)" -ne 'Container' })
         Write-Host "    $ExpectedSource`: reader $($ReaderEvents.Count) events, forker $($ForkerEvents.Count) events ($(@($ForkerEvents.Pid | Sort-Object -Unique).Count) processes); not placed (process exited): $($exited.Count)"
     }
@@ -263,7 +297,7 @@ Describe 'Pod attribution on this machine''s kernel, <Run>' -ForEach $Runs {
         Write-Host "    reader profile: $($names.Count) syscalls; forker's own: $($forkerOwn -join ' ')"
 
         $watch = Start-AuditWatch $ExpectedSource
-        $run = Start-Workload $ReaderPod 'reader' $ReaderScript (ConvertTo-OciSeccomp $ReaderProfile) | Wait-RuncContainer
+        $run = Start-Workload $ReaderPod 'reader' $ReaderScript (ConvertTo-OciSeccomp $ReaderProfile) -Release | Wait-RuncContainer
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Be 'reader-done'
         # A syscall it never made fails: the forker's kill, run in the reader's container under the reader's profile.
@@ -296,18 +330,20 @@ Describe 'Pod attribution on this machine''s kernel, <Run>' -ForEach $Runs {
         @($seccomp.syscalls).Count | Should -Be 1 -Because 'a recorded profile is one allow-list'
         $seccomp.syscalls[0].action | Should -Be 'SCMP_ACT_ALLOW'
         $ReaderProfile.Syscalls.Names | Should -Not -Contain 'umask' -Because 'the reader never changes its umask'
-        $script = "$ReaderScript; umask 077" -replace '; echo reader-done; exec sleep 2; umask 077$', '; umask 077; echo reader-done; exec sleep 2'
+        # The denied umask is the process's first record under this profile, so it lives on a moment to be looked up.
+        $script = $ReaderScript -replace '; echo reader-done$', '; umask 077; read -t 1 x <> /tmp/pace; echo reader-done'
+        $script | Should -Match 'umask 077; read -t 1 x <> /tmp/pace; echo reader-done$'
 
         $watch = Start-AuditWatch $ExpectedSource
         if (Test-RuncSeccompFlag -Root $RuncRoot -Directory $WorkDirectory) {
-            $run = Start-Workload $ReaderPod 'reader' $script $seccomp | Wait-RuncContainer
+            $run = Start-Workload $ReaderPod 'reader' $script $seccomp -Release | Wait-RuncContainer
         }
         else {
             # This runc predates seccomp flags (v1.2.0): the loader installs the same allow-list with the flag, in the
             # reader's container, and runs the workload under it.
             $numbers = @($seccomp.syscalls[0].names | Resolve-SeccompSyscall -Architecture x86_64 | ForEach-Object Number)
             $numbers.Count | Should -Be @($seccomp.syscalls[0].names).Count -Because 'every recorded name resolves on x86_64'
-            $run = Start-Workload $ReaderPod 'reader' $script $null -Prefix (@('/bin/seccomp-exec') + $numbers + '--' + '/bin/sh') | Wait-RuncContainer
+            $run = Start-Workload $ReaderPod 'reader' $script $null -Prefix (@('/bin/seccomp-exec') + $numbers + '--') -Release | Wait-RuncContainer
         }
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Be 'reader-done'

@@ -205,8 +205,11 @@ function Start-RuncContainer {
 function Wait-RuncContainer {
     <#
     .SYNOPSIS
-        Waits for a container started by Start-RuncContainer to exit, deletes it, and sets and returns its ExitCode and
-        Output (stdout and stderr). A container still running after -TimeoutSec is killed (exit code -1).
+        Waits for a container started by Start-RuncContainer to exit and sets and returns its ExitCode and Output
+        (stdout and stderr). A container still running after -TimeoutSec is killed (exit code -1). The stopped
+        container stays (runc lists it as stopped, CRI as CONTAINER_EXITED, as the kubelet leaves exited containers
+        until it collects them) so that records arriving after its exit can still be tied to it; Remove-RuncPod
+        deletes it.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Container, [int] $TimeoutSec = 60)
@@ -219,7 +222,6 @@ function Wait-RuncContainer {
         else {
             $Container.ExitCode = $Container.Process.ExitCode
         }
-        Invoke-Runc $Container.Pod.Root 'delete', '-f', $Container.Id -AllowFailure | Out-Null
         $Container.Output = ((Get-Content (Join-Path $Container.Bundle 'stdout'), (Join-Path $Container.Bundle 'stderr') -ErrorAction Ignore) | ForEach-Object { "$_" }) -join "`n"
         $Container
     }

@@ -8,7 +8,7 @@
  * listed by number are allowed, every other one fails with EPERM (and is logged because of the flag), other ABIs are
  * killed.
  *
- * Usage: seccomp-exec NR... -- PROGRAM [ARG...]        (static: gcc -static -O2 -o seccomp-exec seccomp-exec.c)
+ * Usage: seccomp-exec NR... -- PROGRAM [ARG...]   (PROGRAM found on PATH; static: gcc -static -O2 -o seccomp-exec seccomp-exec.c)
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
         perror("seccomp-exec: seccomp");
         return 125;
     }
-    execv(argv[1 + count + 1], &argv[1 + count + 1]);
-    perror("seccomp-exec: execv");
+    execvp(argv[1 + count + 1], &argv[1 + count + 1]);
+    perror("seccomp-exec: execvp");
     return 127;
 }
