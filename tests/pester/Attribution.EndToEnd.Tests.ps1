@@ -126,7 +126,7 @@ BeforeAll {
         while ([DateTime]::UtcNow -lt $deadline -and $stable -lt 4) {
             Start-Sleep -Milliseconds 500
             $count = $Job.Output.Count
-            if ($count -gt 0 -and $count -eq $previous) { $stable++ } else { $stable = 0 }
+            if ($count -eq $previous) { $stable++ } else { $stable = 0 }
             $previous = $count
         }
         Stop-Job $Job
