@@ -76,25 +76,32 @@ try {
     $container | Wait-RuncContainer -TimeoutSec 600 | Out-Null
     if ($container.ExitCode -ne 0) { throw "The ls loop failed ($($container.ExitCode)): $($container.Output)" }
 
-    # Until the watch has written everything (its count stops changing).
+    # Until the watch has written everything: its count has not changed for 10 s (events wait, in order, for their
+    # pid's lookup; hundreds of exited processes take a while), at most 5 minutes.
+    $drain = [Diagnostics.Stopwatch]::StartNew()
     $previous = -1; $stable = 0
-    while ($stable -lt 4) { Start-Sleep -Milliseconds 500; $count = $job.Output.Count; if ($count -eq $previous) { $stable++ } else { $stable = 0 }; $previous = $count }
+    while ($stable -lt 20 -and $drain.Elapsed.TotalMinutes -lt 5) { Start-Sleep -Milliseconds 500; $count = $job.Output.Count; if ($count -eq $previous) { $stable++ } else { $stable = 0 }; $previous = $count }
+    $drainSeconds = [math]::Max(0, $drain.Elapsed.TotalSeconds - 10)
     Stop-Job $job
-    $events = @($job.Output.ReadAll() | Where-Object Executable -EQ $container.Executable)
+    $everything = @($job.Output.ReadAll())
+    Write-Verbose "watch wrote $($everything.Count) events; container output: $($container.Output)"
+    $events = @($everything | Where-Object Executable -EQ $container.Executable)
     $warnings = @($job.Warning.ReadAll())
     Remove-Job $job -Force
 
     $attributed = @($events | Where-Object { "$($_.Attribution)" -eq 'Container' })
     $wrong = @($attributed | Where-Object ContainerId -NE $container.Id)
-    Write-Host ("Short-lived processes: {0} rounds of ``ls`` in a shell loop in one runc pod ({1} records of its busybox)" -f $Iterations, $events.Count)
-    foreach ($kind in @(@{ Name = 'the shell (long-lived)'; Filter = { $_.ProcessName -ne 'ls' } }, @{ Name = 'the ls children'; Filter = { $_.ProcessName -eq 'ls' } })) {
+    Write-Host ("Short-lived processes: {0} rounds of ``ls`` in a shell loop in one runc pod ({1} records of its busybox; {2} events in all)" -f $Iterations, $events.Count, $everything.Count)
+    Write-Host ("  the watch wrote its last event {0:N1} s after the container exited" -f $drainSeconds)
+    $initPid = $container.InitPid
+    foreach ($kind in @(@{ Name = 'the shell (the container''s init, long-lived)'; Filter = { $_.Pid -eq $initPid } }, @{ Name = 'the forked ls children'; Filter = { $_.Pid -ne $initPid } })) {
         $mine = @($events | Where-Object $kind.Filter)
         $placed = @($mine | Where-Object { "$($_.Attribution)" -eq 'Container' })
         $reasons = ($mine | Where-Object { "$($_.Attribution)" -ne 'Container' } | Group-Object { "$($_.Attribution)" } | ForEach-Object { "$($_.Name) $($_.Count)" }) -join ', '
         Write-Host ("  {0}: {1} of {2} records attributed ({3:P1}){4}" -f $kind.Name, $placed.Count, $mine.Count, $(if ($mine.Count) { $placed.Count / $mine.Count } else { 0 }), $(if ($reasons) { "; not: $reasons" } else { '' }))
     }
-    # An ls process is one pid whose records name ls (busybox sets comm at exec; the fork's first records say sh).
-    $lsProcesses = @($events | Group-Object Pid | Where-Object { $_.Group.ProcessName -contains 'ls' })
+    # An ls process is one forked pid (its first records, before the applet runs, still say sh).
+    $lsProcesses = @($events | Where-Object Pid -NE $initPid | Group-Object Pid)
     $all = @($lsProcesses | Where-Object { -not ($_.Group | Where-Object { "$($_.Attribution)" -ne 'Container' }) }).Count
     $none = @($lsProcesses | Where-Object { -not ($_.Group | Where-Object { "$($_.Attribution)" -eq 'Container' }) }).Count
     Write-Host ("  ls processes: {0}; all records attributed {1} ({2:P1}), none {3} ({4:P1}), some {5}" -f $lsProcesses.Count, $all, $(if ($lsProcesses.Count) { $all / $lsProcesses.Count } else { 0 }), $none, $(if ($lsProcesses.Count) { $none / $lsProcesses.Count } else { 0 }), ($lsProcesses.Count - $all - $none))
