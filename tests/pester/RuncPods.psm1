@@ -156,7 +156,8 @@ function Start-RuncContainer {
     $spec.process.args = $Command
     $spec.process.noNewPrivileges = $NoNewPrivileges
     $spec.linux.cgroupsPath = "$($Pod.CgroupParent)/$id"
-    # The pod's shared namespaces, as containerd's WithPodNamespaces joins them (the sandbox's pid namespace stays its own).
+    # The pod's shared namespaces, as containerd joins them (internal/cri/opts/spec_opts.go WithPodNamespaces: network,
+    # IPC and UTS of the sandbox; the PID namespace is the container's own unless the pod shares it).
     foreach ($namespace in $spec.linux.namespaces) {
         if ($namespace.type -in 'network', 'ipc', 'uts') {
             $file = @{ network = 'net'; ipc = 'ipc'; uts = 'uts' }[$namespace.type]
