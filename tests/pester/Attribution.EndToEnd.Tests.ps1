@@ -78,10 +78,12 @@ BeforeAll {
     $script:ReaderScript = 'read -r go < /tmp/gate; for i in 1 2 3 4 5; do while read -r line; do :; done < /etc/passwd; read -t 0.2 x <> /tmp/pace; done; echo reader-done'
     # The forker: a listening nc child and three subshells that change directory, umask and limits, create a file
     # and sleep in place; then it kills the server and waits for all of them.
-    # It lingers a moment after its last kill and wait, like the reader after its last read: see ReaderScript.
-    $script:ForkerScript = 'nc -l -p 7000 & server=$!; for i in 1 2 3; do ( cd /tmp; umask 077; ulimit -n 64; : > /tmp/f$i; exec sleep 1 ) & read -t 0.2 x <> /tmp/pace; done; sleep 1; kill $server; wait; read -t 0.5 x <> /tmp/pace; echo forker-done'
+    # Its last wait always has a child still running (sleep 0.3), so the shell always suspends in it (rt_sigsuspend):
+    # a recording where every child had already exited would lack that syscall, and the forker would then spin in
+    # wait under its profile. It lingers a moment after its last kill and wait, like the reader: see ReaderScript.
+    $script:ForkerScript = 'nc -l -p 7000 & server=$!; for i in 1 2 3; do ( cd /tmp; umask 077; ulimit -n 64; : > /tmp/f$i; exec sleep 1 ) & read -t 0.2 x <> /tmp/pace; done; sleep 1; kill $server; sleep 0.3 & wait; read -t 0.5 x <> /tmp/pace; echo forker-done'
     # Syscalls the forker's design makes and the reader's never does; the recorded difference must include them.
-    $script:ForkerOnly = 'clone', 'wait4', 'kill', 'umask', 'socket', 'setsockopt', 'bind', 'listen'
+    $script:ForkerOnly = 'clone', 'wait4', 'kill', 'umask', 'socket', 'setsockopt', 'bind', 'listen', 'rt_sigsuspend'
     # What New-SeccompProfile adds to every Errno recording for runc's start (its help lists them): runc's, not a
     # workload's own, so the forker making one of these (futex, rt_sigreturn) is no mark against the reader's profile.
     $script:RuntimeNeeds = 'capget', 'capset', 'chdir', 'close', 'execve', 'fstat', 'fstatfs', 'futex', 'getcwd', 'getdents64', 'geteuid',
