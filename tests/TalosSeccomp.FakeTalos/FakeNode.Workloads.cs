@@ -17,8 +17,8 @@ public sealed partial class FakeNode
     private IReadOnlyList<FakeCriPod> criPods = [];
     private IReadOnlyList<FakeCriContainer> criContainers = [];
 
-    // 300 s of uptime at USER_HZ 100: the seeded processes started before this.
-    private ulong nextStartTime = 30_000;
+    // The last start time given out, in USER_HZ (100) ticks after boot.
+    private ulong lastStartTime;
     private int nextSandboxPid = 2;
 
     /// <summary>Pods whose sandbox is ready, listed as sandbox rows even without containers (a pod's containers add theirs).</summary>
@@ -67,7 +67,7 @@ public sealed partial class FakeNode
 
     /// <summary>
     /// Adds a process (a pid already in the table was reused: the old process is gone). A zero start time gets the
-    /// next tick, so a reused pid always has a later start time; a container process (cgroup under /kubepods) without a
+    /// time now (ticks after boot, later than any given before), so a reused pid always has a later start time; a container process (cgroup under /kubepods) without a
     /// sandbox pid gets the next pid of the sandbox's PID namespace. Returns the process as stored.
     /// </summary>
     public FakeProcess StartProcess(FakeProcess process)
@@ -78,11 +78,13 @@ public sealed partial class FakeNode
             var stored = process;
             if (stored.StartTime == 0)
             {
-                stored = stored with { StartTime = nextStartTime += 7 };
+                // Now, in ticks after boot; always later than the last one, as the kernel's clock is.
+                var now = (ulong)((DateTime.UtcNow - bootTime).Ticks / (TimeSpan.TicksPerSecond / 100));
+                stored = stored with { StartTime = lastStartTime = Math.Max(now, lastStartTime + 1) };
             }
             else
             {
-                nextStartTime = Math.Max(nextStartTime, stored.StartTime);
+                lastStartTime = Math.Max(lastStartTime, stored.StartTime);
             }
 
             if (stored.SandboxPid is null && stored.Cgroup.StartsWith("/kubepods", StringComparison.Ordinal))
@@ -223,7 +225,8 @@ public sealed partial class FakeNode
     /// <summary>
     /// Read of a /proc path (upstream <c>v1alpha1_server.go</c> Read: os.Stat, then regular files only): from this
     /// machine's /proc when forwarding, else from the table: <c>/proc/&lt;pid&gt;/cgroup</c> (cgroup v2, <c>0::&lt;path&gt;</c>),
-    /// <c>stat</c>, <c>status</c>, <c>comm</c>, <c>cmdline</c>; <c>/proc</c> and <c>/proc/&lt;pid&gt;</c> are directories. False when
+    /// <c>stat</c>, <c>status</c>, <c>comm</c>, <c>cmdline</c>, and <c>/proc/stat</c> (btime) and <c>/proc/uptime</c>; <c>/proc</c> and
+    /// <c>/proc/&lt;pid&gt;</c> are directories. False when
     /// the path is not under /proc (the node's other files answer it).
     /// </summary>
     internal bool TryReadProc(string path, out string? content, out bool isDirectory)
@@ -246,6 +249,16 @@ public sealed partial class FakeNode
         if (parts.Length == 1)
         {
             isDirectory = true;
+            return true;
+        }
+
+        // fs/proc/stat.c and uptime.c: btime is the boot time in whole seconds since the epoch.
+        if (parts.Length == 2 && parts[1] is "stat" or "uptime")
+        {
+            var uptime = DateTime.UtcNow - bootTime;
+            content = parts[1] == "stat"
+                ? string.Create(CultureInfo.InvariantCulture, $"cpu  1000 0 500 30000 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime {new DateTimeOffset(bootTime).ToUnixTimeSeconds()}\nprocesses {processes.Count}\nprocs_running 1\nprocs_blocked 0\n")
+                : string.Create(CultureInfo.InvariantCulture, $"{uptime.TotalSeconds:0.00} {uptime.TotalSeconds * 1.8:0.00}\n");
             return true;
         }
 

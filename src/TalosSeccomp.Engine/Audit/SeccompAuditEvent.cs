@@ -147,7 +147,7 @@ public sealed class SeccompAuditEvent
     /// <summary>The pod's UID (from its cgroup path or its CRI sandbox); null unless <see cref="Attribution"/> is Container.</summary>
     public string? PodUid { get; set; }
 
-    /// <summary>The container's name in the pod spec; null unless <see cref="Attribution"/> is Container.</summary>
+    /// <summary>The container's name in the pod spec; null unless <see cref="Attribution"/> is Container, and null for the pod's sandbox (pause) process, whose ContainerId is the sandbox id.</summary>
     public string? Container { get; set; }
 
     /// <summary>The container's 64-hex runtime id (CRI container id); null unless <see cref="Attribution"/> is Container.</summary>

@@ -198,7 +198,7 @@ internal sealed class NodeAttributor : AuditRecordGate
         var now = _clock.GetTimestamp();
         lock (_gate)
         {
-            if (!_pids.TryGetValue(pid, out var entry) || entry.Pending is not null || now - entry.VerifiedAt > _revalidateTicks
+            if (!_pids.TryGetValue(pid, out var entry) || entry.Pending is not null || entry.VerifiedAt < now - _revalidateTicks
                 || !executable.SequenceEqual(entry.Executable))
             {
                 return false;
@@ -231,7 +231,7 @@ internal sealed class NodeAttributor : AuditRecordGate
 
             if (entry.Pending is null)
             {
-                if (now - entry.VerifiedAt <= _revalidateTicks && exe == entry.Executable)
+                if (entry.VerifiedAt >= now - _revalidateTicks && exe == entry.Executable)
                 {
                     return ForTime(entry, time);
                 }
@@ -509,13 +509,13 @@ internal sealed class NodeAttributor : AuditRecordGate
             return known;
         }
 
-        // An id the list does not have: list again, unless a list taken since this lookup began already lacks it.
-        if (table.ListedAt >= started)
+        // An id the list does not have: list again, unless a list taken after this lookup began already lacks it.
+        if (table.ListedAt > started)
         {
             return null;
         }
 
-        table = await ContainersAsync(started, cancellationToken).ConfigureAwait(false);
+        table = await ContainersAsync(started + 1, cancellationToken).ConfigureAwait(false);
         return table.FindById(containerId);
     }
 
