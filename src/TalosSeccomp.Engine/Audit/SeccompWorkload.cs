@@ -235,8 +235,8 @@ public sealed class SeccompWorkloadOverride
         Pattern = pattern;
         Workload = workload.Trim();
         var slash = pattern.IndexOf('/', StringComparison.Ordinal);
-        _namespace = slash < 0 ? null : Wildcard.Compile(pattern[..slash], ignoreCase: false, "WorkloadName");
-        _pod = Wildcard.Compile(slash < 0 ? pattern : pattern[(slash + 1)..], ignoreCase: false, "WorkloadName");
+        _namespace = slash < 0 ? null : Wildcard.Compile(pattern[..slash], ignoreCase: true, "WorkloadName");
+        _pod = Wildcard.Compile(slash < 0 ? pattern : pattern[(slash + 1)..], ignoreCase: true, "WorkloadName");
     }
 
     /// <summary>The pattern as given: <c>pod</c> or <c>namespace/pod</c>, wildcards allowed.</summary>

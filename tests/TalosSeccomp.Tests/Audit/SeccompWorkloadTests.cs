@@ -130,6 +130,15 @@ public class SeccompWorkloadNameTests
     }
 
     [Fact]
+    public void OverridePatternsMatchLikePowerShellWildcards()
+    {
+        Assert.True(new SeccompWorkloadOverride("WEB-*", "web").IsMatch("shop", "web-1"));
+        Assert.True(new SeccompWorkloadOverride("sh?p/web-[0-9]", "web").IsMatch("shop", "web-1"));
+        Assert.False(new SeccompWorkloadOverride("shop/web-*", "web").IsMatch("shopping", "web-1"));
+        Assert.False(new SeccompWorkloadOverride("web-*", "web").IsMatch("shop", "api-web-1"));
+    }
+
+    [Fact]
     public void OverlappingOverridesWithDifferentNamesAreAnError()
     {
         SeccompWorkloadOverride[] overrides = [new("web-*", "web"), new("*-canary", "canary"), new("web-*-canary", "canary")];
