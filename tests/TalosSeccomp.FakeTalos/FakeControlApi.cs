@@ -87,7 +87,7 @@ public sealed class FakeControlApi : IAsyncDisposable
         app.MapPost("/nodes/{address}/drop-streams", (string address) =>
             WithNode(server, address, node => Task.FromResult(Results.Json(new { dropped = node.DropLogStreams() }))));
 
-        app.MapPost("/nodes/{address}/auditd-lines/generate", (string address, long? count, long? firstSerial) =>
+        app.MapPost("/nodes/{address}/auditd-lines/generate", (string address, long? count, long? firstSerial, int? firstPid, int? pidCount) =>
             WithNode(server, address, node =>
             {
                 if (count is null or < 1)
@@ -96,7 +96,12 @@ public sealed class FakeControlApi : IAsyncDisposable
                 }
 
                 // In the background: the call returns at once and the records follow at the reader's pace.
-                _ = Task.Run(() => node.GenerateAuditdRecordsAsync(count.Value, firstSerial ?? 1));
+                if (pidCount is < 1 || firstPid is < 1)
+                {
+                    return Task.FromResult(Results.BadRequest("query parameters firstPid and pidCount must be >= 1"));
+                }
+
+                _ = Task.Run(() => node.GenerateAuditdRecordsAsync(count.Value, firstSerial ?? 1, firstPid ?? 1000, pidCount ?? 50));
                 return Task.FromResult(Results.Accepted());
             }));
 

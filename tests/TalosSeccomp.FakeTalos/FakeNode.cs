@@ -140,8 +140,18 @@ public sealed partial class FakeNode
     /// only sees later records) and pauses while an open stream lags more than 20 000 lines behind, so a million
     /// records stream without the node's memory growing.
     /// </summary>
-    public async Task GenerateAuditdRecordsAsync(long count, long firstSerial = 1, CancellationToken cancellationToken = default)
+    public Task GenerateAuditdRecordsAsync(long count, long firstSerial = 1, CancellationToken cancellationToken = default) =>
+        GenerateAuditdRecordsAsync(count, firstSerial, firstPid: 1000, pidCount: 50, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GenerateAuditdRecordsAsync(long, long, CancellationToken)"/>, with the records' pids cycling through
+    /// <paramref name="pidCount"/> pids from <paramref name="firstPid"/> (the attribution benchmark puts those in the
+    /// node's process table and CRI containers). Each pid keeps one process name, as a real process does, so an
+    /// attribution cache is not made to look the pid up again by a name that changes from record to record.
+    /// </summary>
+    public async Task GenerateAuditdRecordsAsync(long count, long firstSerial, int firstPid, int pidCount, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pidCount, 1);
         while (AuditdLog.SubscriberCount == 0)
         {
             await Task.Delay(5, cancellationToken).ConfigureAwait(false);
@@ -162,7 +172,7 @@ public sealed partial class FakeNode
 
             var serial = firstSerial + i;
             AuditdLog.Append(string.Create(CultureInfo.InvariantCulture,
-                $"type=SECCOMP msg=audit({epoch + (serial / 100_000)}.{serial % 1000:D3}:{serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid={1000 + (serial % 50)} comm=\"{comms[serial % comms.Length]}\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall={syscalls[serial % syscalls.Length]} compat=0 ip=0x7f3a{serial % 65536:x4} code=0x7ffc0000\n"));
+                $"type=SECCOMP msg=audit({epoch + (serial / 100_000)}.{serial % 1000:D3}:{serial}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid={firstPid + (serial % pidCount)} comm=\"{comms[serial % pidCount % comms.Length]}\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall={syscalls[serial % syscalls.Length]} compat=0 ip=0x7f3a{serial % 65536:x4} code=0x7ffc0000\n"));
         }
     }
 

@@ -237,7 +237,8 @@ internal sealed class NodeAttributor : AuditRecordGate
                 }
 
                 var previous = entry.VerifiedAt == long.MinValue ? null : new Lookup(entry.Result, entry.StartTime, entry.StartedAt, entry.VerifiedAt);
-                entry.Pending = Task.Run(() => LookupAsync(pid, previous, now, cancellationToken), CancellationToken.None);
+                var sameExecutable = exe == entry.Executable;
+                entry.Pending = Task.Run(() => LookupAsync(pid, previous, sameExecutable, now, cancellationToken), CancellationToken.None);
             }
 
             pending = entry.Pending;
@@ -297,7 +298,7 @@ internal sealed class NodeAttributor : AuditRecordGate
         }
     }
 
-    private async Task<Lookup> LookupAsync(int pid, Lookup? previous, long started, CancellationToken cancellationToken)
+    private async Task<Lookup> LookupAsync(int pid, Lookup? previous, bool sameExecutable, long started, CancellationToken cancellationToken)
     {
         await _lookups.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -306,7 +307,7 @@ internal sealed class NodeAttributor : AuditRecordGate
             {
                 try
                 {
-                    return await LookupByCgroupAsync(pid, previous, started, cancellationToken).ConfigureAwait(false);
+                    return await LookupByCgroupAsync(pid, previous, sameExecutable, started, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TalosSeccompException ex) when (ex.Classification == ErrorClass.PermissionDenied)
                 {
@@ -333,7 +334,7 @@ internal sealed class NodeAttributor : AuditRecordGate
     }
 
     /// <summary>The admin path: the process's start time and cgroup, then the CRI list for the container's names.</summary>
-    private async Task<Lookup> LookupByCgroupAsync(int pid, Lookup? previous, long started, CancellationToken cancellationToken)
+    private async Task<Lookup> LookupByCgroupAsync(int pid, Lookup? previous, bool sameExecutable, long started, CancellationToken cancellationToken)
     {
         var statPath = string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat");
         var cgroupPath = string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/cgroup");
@@ -356,6 +357,16 @@ internal sealed class NodeAttributor : AuditRecordGate
         var cgroupText = await cgroup.ConfigureAwait(false);
         if (statText is null || cgroupText is null || !KubepodsCgroup.TryParseStartTime(statText, out var start))
         {
+            // Gone since it was last verified as a container's process: the pid is free now, and Linux hands pids out
+            // in increasing order (a freed pid comes back only after pid_max others), so a record with the same
+            // executable is that process's, made before it exited. A watch that lags behind the kernel looks up a
+            // process's last records (its exit_group among them) only after it has gone; without this they were all
+            // ProcessExited, and a profile recorded from them did not let the container exit.
+            if (sameExecutable && previous is { Result.Kind: AuditAttribution.Container } last)
+            {
+                return last with { VerifiedAt = _clock.GetTimestamp() };
+            }
+
             // Gone before we asked: perhaps a snapshot saw it and its parent.
             return new Lookup(await AttributeExitedAsync(pid, started, byCgroup: true, cancellationToken).ConfigureAwait(false), 0, null, _clock.GetTimestamp());
         }

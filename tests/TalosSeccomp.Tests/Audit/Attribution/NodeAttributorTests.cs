@@ -151,6 +151,29 @@ public sealed class NodeAttributorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheLastRecordsOfAProcessLookedUpAfterItExitedStayWithItsContainer()
+    {
+        // A watch that lags behind the kernel checks a known pid again only after the process has gone (its exit_group
+        // is its last record): the pid is free, so a record with the same executable is still that process's.
+        WorkloadFixture.AddPod(Node, "shop", "web", "nginx", 2000);
+        WorkloadFixture.AddChild(Node, 4000, 2002, "sh", "/bin/sh");
+        var clock = new ManualClock();
+        var attributor = Attributor(_admin, clock);
+        var first = await Attribute(attributor, Event(4000, "sh", "/bin/sh"));
+
+        Node.ExitProcess(4000);
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        var last = await Attribute(attributor, Event(4000, "sh", "/bin/sh"));
+        var otherProgram = await Attribute(attributor, Event(4000, "ls", "/bin/ls"));
+
+        Assert.Equal("web", first.Pod);
+        Assert.Equal(AuditAttribution.Container, last.Attribution);
+        Assert.Equal("web", last.Pod);
+        Assert.Equal("nginx", last.Container);
+        Assert.Equal(AuditAttribution.ProcessExited, otherProgram.Attribution);
+    }
+
+    [Fact]
     public async Task AnAdminRecordOlderThanTheProcessWithItsPidBelongsToAnEarlierProcess()
     {
         WorkloadFixture.AddPod(Node, "shop", "web", "nginx", 2000);
