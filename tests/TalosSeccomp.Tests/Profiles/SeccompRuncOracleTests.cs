@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using CsCheck;
 using TalosSeccomp.Profiles;
+using TalosSeccomp.Syscalls;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -81,6 +82,43 @@ public sealed class SeccompRuncOracleTests(ITestOutputHelper output)
         Assert.Equal(baseline[Index("setns", 0)], rp.Results[Index("setns", 0)]); // so does Podman's setns
         output.WriteLine($"Docker and Podman defaults: {ProbeProfiles.Calls.Count} calls, {SeccompRunc.Runs - runsBefore} runc runs, {watch.Elapsed.TotalSeconds:F1} s.");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(3)));
+    }
+
+    /// <summary>
+    /// The case a random run found: rules ordering arg0 against values of 2^32-1 or more. Merged with itself, the
+    /// profile became GE 4294967296 and LE 99998, and runc gave getpriority(0xffffffff) errno 102 where those rules say
+    /// the default (101). The model must list what runc does, and the merge must not leave the call to libseccomp.
+    /// </summary>
+    [RuncFact]
+    public void RulesOrderingOneArgumentAgainstHighWordValuesAreModelledAsRuncRunsThem()
+    {
+        // Profile B of that run, as it was.
+        var profile = SeccompProfile.Parse("""
+            {"architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":101,"syscalls":[
+             {"action":"SCMP_ACT_ERRNO","errnoRet":5,"names":["unshare"]},
+             {"action":"SCMP_ACT_KILL_PROCESS","args":[{"index":0,"op":"SCMP_CMP_LE","value":3},{"index":0,"op":"SCMP_CMP_EQ","value":1}],"names":["unshare","getpgid"]},
+             {"action":"SCMP_ACT_ERRNO","args":[{"index":0,"op":"SCMP_CMP_GT","value":4294967295},{"index":0,"op":"SCMP_CMP_LT","value":99999}],"errnoRet":102,"names":["getpriority"]},
+             {"action":"SCMP_ACT_KILL_PROCESS","args":[{"index":0,"op":"SCMP_CMP_LT","value":16}],"names":["setns"]},
+             {"action":"SCMP_ACT_ERRNO","args":[{"index":0,"op":"SCMP_CMP_LT","value":0}],"errnoRet":5,"names":["acct"]}]}
+            """);
+        // Like every probe profile: everything but the probed syscalls is allowed, so the probe starts.
+        profile.Syscalls.Add(new SeccompRule(SyscallTables.GetNames("x86_64").Except(ProbeProfiles.Probed).Order(StringComparer.Ordinal), SeccompAction.Allow));
+        var merge = SeccompProfileMerger.Merge([profile, profile.Clone()], SeccompMergeStrategy.Permissive);
+        Assert.Contains(merge.Conflicts, c => c.Syscall == "getpriority");
+        Assert.DoesNotContain(merge.Profile.Syscalls, r => r.IsConditional && r.Names.Contains("getpriority"));
+
+        var baseline = Unconfined.Value;
+        var calls = ProbeProfiles.Calls.Select((c, i) => (Call: c, Index: i)).Where(x => x.Call.Syscall == "getpriority" && x.Call.Abi == "64").ToList();
+        Assert.Contains(calls, x => x.Call.Args[0] == 0xffffffff);
+        foreach (var candidate in new[] { profile, merge.Profile })
+        {
+            var results = SeccompRunc.Run(candidate, ProbeProfiles.Calls);
+            foreach (var (call, i) in calls)
+            {
+                var expected = ProbeProfiles.Predict(candidate, call).Select(e => SeccompRunc.Expected(e, baseline[i])).ToList();
+                Assert.True(expected.Contains(results[i]), $"{call}: runc gave {results[i]}, the model {string.Join(" or ", expected)}; profile {candidate.ToNodeJson()}");
+            }
+        }
     }
 
     private static int Index(string syscall, ulong arg0) =>
